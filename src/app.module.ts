@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CartModule } from './cart/cart.module';
+import { CheckoutModule } from './checkout/checkout.module';
+import { AppConfig } from './common/config';
+import { CoreModule } from './common/core.module';
+import { DatabaseModule } from './common/database/database.module';
+import { HealthModule } from './health/health.module';
+import { ProductsModule } from './products/products.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config),
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.DB_POOL_SIZE }),
+        ProductsModule,
+        CartModule,
+        CheckoutModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { uuidParam } from '../common/validation';
+import { CartService } from './cart.service';
+import { CartDto, CreateCartDto, SetCartItemDto } from './dto/cart.dto';
+
+@ApiTags('cart')
+@Controller('cart')
+export class CartController {
+  constructor(private readonly carts: CartService) {}
+
+  /** Creates a cart, optionally with its first lines. */
+  @Post()
+  @HttpCode(201)
+  create(@Body() body: CreateCartDto): Promise<CartDto> {
+    return this.carts.create(body.items);
+  }
+
+  /** A cart with live prices and stock. */
+  @Get(':id')
+  get(@Param('id', uuidParam('id')) id: string): Promise<CartDto> {
+    return this.carts.get(id);
+  }
+
+  /** Sets a line's quantity; 0 removes the line. Refused with 409 when `version` is stale. */
+  @Put(':id/items/:productId')
+  @HttpCode(200)
+  setItem(
+    @Param('id', uuidParam('id')) id: string,
+    @Param('productId', uuidParam('productId')) productId: string,
+    @Body() body: SetCartItemDto,
+  ): Promise<CartDto> {
+    return this.carts.setItem(id, productId, body.quantity, body.version);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { CartController } from './cart.controller';
+import { Cart, CartItem } from './cart.entity';
+import { CartService } from './cart.service';
+
+@Module({
+  imports: [MikroOrmModule.forFeature([Cart, CartItem])],
+  controllers: [CartController],
+  providers: [CartService],
+})
+export class CartModule {}

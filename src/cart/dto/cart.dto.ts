@@ -1,0 +1,78 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsUUID,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export const MAX_QUANTITY = 1000;
+export const MAX_CART_LINES = 100;
+
+export class CartLineInput {
+  /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @IsUUID()
+  productId: string;
+
+  /** @example 2 */
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUANTITY)
+  quantity: number;
+}
+
+export class CreateCartDto {
+  /** The cart's first lines; may be empty. Each product at most once. */
+  @IsArray()
+  @ArrayMaxSize(MAX_CART_LINES)
+  @ArrayUnique((line: CartLineInput) => line?.productId, {
+    message: 'items must name each product at most once',
+  })
+  @ValidateNested({ each: true })
+  @Type(() => CartLineInput)
+  items: CartLineInput[];
+}
+
+export class SetCartItemDto {
+  /** New quantity; 0 removes the line. @example 3 */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUANTITY)
+  quantity: number;
+
+  /** The cart version the shopper last saw. @example 1 */
+  @IsInt()
+  @Min(1)
+  version: number;
+}
+
+export class CartLineDto {
+  productId: string;
+  /** @example "Red T-shirt, M" */
+  name: string;
+  /** @example 1999 */
+  priceCents: number;
+  /** @example 2 */
+  quantity: number;
+  /** Units of the product left right now. @example 17 */
+  available: number;
+  /** @example 3998 */
+  lineTotalCents: number;
+}
+
+export class CartDto {
+  id: string;
+  /** Send it back with every change to the cart. @example 1 */
+  version: number;
+  /** @example "open" */
+  status: 'open' | 'checked_out';
+  items: CartLineDto[];
+  /** @example 3998 */
+  subtotalCents: number;
+  /** Currency of the lines; null while the cart is empty. @example "USD" */
+  currency: string | null;
+}

@@ -1,0 +1,47 @@
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { MAX_QUANTITY } from '../../cart/dto/cart.dto';
+
+export class CheckoutDto {
+  /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @IsUUID()
+  productId: string;
+
+  /** @example 1 */
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUANTITY)
+  quantity: number;
+
+  /**
+   * The product version the shopper saw. When given, the purchase happens only at exactly that
+   * version (409 VERSION_CONFLICT otherwise); when omitted, concurrent purchases are served in
+   * arrival order for as long as stock lasts.
+   * @example 3
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+}
+
+export class OrderLineDto {
+  productId: string;
+  /** Product name at purchase time. @example "Red T-shirt, M" */
+  name: string;
+  /** @example 1 */
+  quantity: number;
+  /** Price at purchase time. @example 1999 */
+  unitPriceCents: number;
+}
+
+export class OrderDto {
+  id: string;
+  /** @example "confirmed" */
+  status: 'confirmed';
+  items: OrderLineDto[];
+  /** @example 1999 */
+  totalCents: number;
+  /** @example "USD" */
+  currency: string;
+  createdAt: Date;
+}

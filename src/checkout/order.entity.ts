@@ -1,0 +1,89 @@
+import { Collection, OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import {
+  Check,
+  Entity,
+  Enum,
+  ManyToOne,
+  OneToMany,
+  PrimaryKey,
+  Property,
+} from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Cart } from '../cart/cart.entity';
+import { Product } from '../products/product.entity';
+
+export enum OrderStatus {
+  Confirmed = 'confirmed',
+}
+
+/** An order is written once, in the transaction that takes its stock, and never updated. */
+@Entity({ tableName: 'orders' })
+export class Order {
+  [OptionalProps]?: 'status' | 'createdAt' | 'cart';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Enum({ items: () => OrderStatus, nativeEnumName: 'order_status' })
+  status = OrderStatus.Confirmed;
+
+  @Property({ type: 'integer' })
+  totalCents: number;
+
+  @Property({ length: 3 })
+  currency: string;
+
+  /** The cart this order was checked out from; unique, so a cart can never yield two orders. */
+  @ManyToOne(() => Cart, { nullable: true, unique: 'orders_cart_unique' })
+  cart?: Cart;
+
+  @OneToMany(() => OrderItem, (item) => item.order, { orderBy: { position: 'asc' } })
+  items = new Collection<OrderItem>(this);
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  constructor(lines: { product: Product; quantity: number }[], cart?: Cart) {
+    this.cart = cart;
+    this.currency = lines[0].product.currency;
+    this.totalCents = 0;
+    lines.forEach(({ product, quantity }, position) => {
+      this.items.add(new OrderItem(this, position, product, quantity));
+      this.totalCents += product.priceCents * quantity;
+    });
+  }
+}
+
+/** One line of an order; name and unit price are copied at purchase time. */
+@Entity({ tableName: 'order_items' })
+@Check({ name: 'order_items_quantity_positive', expression: 'quantity > 0' })
+export class OrderItem {
+  [PrimaryKeyProp]?: ['order', 'position'];
+
+  @ManyToOne(() => Order, { primary: true, deleteRule: 'cascade' })
+  order: Order;
+
+  @PrimaryKey({ type: 'smallint' })
+  position: number;
+
+  @ManyToOne(() => Product)
+  product: Product;
+
+  @Property({ length: 200 })
+  productName: string;
+
+  @Property({ type: 'integer' })
+  quantity: number;
+
+  @Property({ type: 'integer' })
+  unitPriceCents: number;
+
+  constructor(order: Order, position: number, product: Product, quantity: number) {
+    this.order = order;
+    this.position = position;
+    this.product = product;
+    this.productName = product.name;
+    this.quantity = quantity;
+    this.unitPriceCents = product.priceCents;
+  }
+}

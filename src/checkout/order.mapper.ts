@@ -1,0 +1,16 @@
+import type { OrderDto } from './dto/checkout.dto';
+import type { Order } from './order.entity';
+
+export const toOrderDto = (order: Order): OrderDto => ({
+  id: order.id,
+  status: order.status,
+  items: order.items.getItems().map((item) => ({
+    productId: item.product.id,
+    name: item.productName,
+    quantity: item.quantity,
+    unitPriceCents: item.unitPriceCents,
+  })),
+  totalCents: order.totalCents,
+  currency: order.currency,
+  createdAt: order.createdAt,
+});

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError, OutOfStockError } from '../common/errors';
+import { retryOnConflict } from '../common/retry';
+import { Product } from '../products/product.entity';
+import type { OrderDto } from './dto/checkout.dto';
+import { toOrderDto } from './order.mapper';
+import { Order } from './order.entity';
+
+interface PendingSale {
+  quantity: number;
+  resolve: (order: OrderDto) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Orders written in one transaction at most; larger queues are served in several. */
+export const MAX_BATCH = 500;
+
+/**
+ * Coalesces concurrent checkouts of one product. While one transaction for a product is in
+ * flight, the checkouts that arrive for it queue up; the next transaction serves the whole queue
+ * in arrival order with one versioned update of the product row and one insert of the orders.
+ *
+ * Each order stays all or nothing, and correctness never rests on this process: the product's
+ * `version` still guards the row, so a batch that loses a race with another instance, a cart
+ * checkout or an admin edit throws OptimisticLockError and is run again from a fresh read.
+ * The queue holds only requests in flight, never stock.
+ */
+@Injectable()
+export class SaleBatcher {
+  private readonly queues = new Map<string, PendingSale[]>();
+
+  constructor(private readonly em: EntityManager) {}
+
+  sell(productId: string, quantity: number): Promise<OrderDto> {
+    return new Promise((resolve, reject) => {
+      const sale = { quantity, resolve, reject };
+      const queue = this.queues.get(productId);
+      if (queue) {
+        queue.push(sale);
+      } else {
+        const fresh = [sale];
+        this.queues.set(productId, fresh);
+        void this.drain(productId, fresh);
+      }
+    });
+  }
+
+  private async drain(productId: string, queue: PendingSale[]): Promise<void> {
+    while (queue.length > 0) {
+      await this.sellBatch(productId, queue.splice(0, MAX_BATCH));
+    }
+    this.queues.delete(productId);
+  }
+
+  private async sellBatch(productId: string, batch: PendingSale[]): Promise<void> {
+    try {
+      const outcomes = await retryOnConflict(() =>
+        this.em.fork().transactional(async (em) => {
+          const product = await em.findOne(Product, productId);
+          if (!product) throw new NotFoundError('Product', productId);
+          const outcomes = batch.map(({ quantity }) => {
+            if (quantity > product.stock) {
+              return new OutOfStockError(productId, quantity, product.stock);
+            }
+            product.stock -= quantity;
+            const order = new Order([{ product, quantity }]);
+            em.persist(order);
+            return order;
+          });
+          await em.flush();
+          return outcomes;
+        }),
+      );
+      batch.forEach((sale, i) => {
+        const outcome = outcomes[i];
+        if (outcome instanceof Order) sale.resolve(toOrderDto(outcome));
+        else sale.reject(outcome);
+      });
+    } catch (error) {
+      for (const sale of batch) sale.reject(error);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from './config';
+import { DomainError } from './errors';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Lets a request through only with `Authorization: Bearer <ADMIN_TOKEN>`. */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  private readonly expected?: Buffer;
+
+  constructor(config: AppConfig) {
+    if (config.ADMIN_TOKEN) this.expected = digest(config.ADMIN_TOKEN);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.expected) {
+      throw new DomainError('ADMIN_DISABLED', 'Admin routes are disabled: ADMIN_TOKEN is not set.');
+    }
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
+    const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    // Comparing fixed-length digests keeps the comparison constant-time whatever the token length.
+    if (!token || !timingSafeEqual(digest(token), this.expected)) {
+      throw new DomainError('UNAUTHORIZED', 'A valid admin bearer token is required.');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,26 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AdminGuard } from './admin.guard';
+import { AppConfig } from './config';
+import { OptimisticLockInterceptor } from './optimistic-lock.interceptor';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { validationPipe } from './validation';
+
+/** Cross-cutting pieces every module relies on: configuration, validation, error mapping. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: AppConfig, useValue: config },
+        AdminGuard,
+        { provide: APP_PIPE, useFactory: validationPipe },
+        { provide: APP_INTERCEPTOR, useClass: OptimisticLockInterceptor },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+      exports: [AppConfig, AdminGuard],
+    };
+  }
+}

@@ -1,0 +1,144 @@
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  CheckConstraintViolationException,
+  ConnectionException,
+  OptimisticLockError,
+} from '@mikro-orm/core';
+import { DomainError, type ErrorCode, type FieldError } from './errors';
+
+/** An RFC 9457 problem document, as every error response of the API carries it. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const STATUS: Record<ErrorCode, HttpStatus> = {
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  MALFORMED_JSON: HttpStatus.BAD_REQUEST,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
+  ADMIN_DISABLED: HttpStatus.UNAUTHORIZED,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  ROUTE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  METHOD_NOT_ALLOWED: HttpStatus.METHOD_NOT_ALLOWED,
+  DUPLICATE_SKU: HttpStatus.CONFLICT,
+  VERSION_CONFLICT: HttpStatus.CONFLICT,
+  OUT_OF_STOCK: HttpStatus.CONFLICT,
+  CART_CHECKED_OUT: HttpStatus.CONFLICT,
+  CART_EMPTY: HttpStatus.UNPROCESSABLE_ENTITY,
+  CURRENCY_MISMATCH: HttpStatus.UNPROCESSABLE_ENTITY,
+  DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+const TITLES: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'Invalid request',
+  MALFORMED_JSON: 'Malformed JSON body',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  PAYLOAD_TOO_LARGE: 'Request body too large',
+  UNAUTHORIZED: 'Unauthorized',
+  ADMIN_DISABLED: 'Admin API disabled',
+  NOT_FOUND: 'Not found',
+  ROUTE_NOT_FOUND: 'No such route',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  DUPLICATE_SKU: 'Duplicate SKU',
+  VERSION_CONFLICT: 'Version conflict',
+  OUT_OF_STOCK: 'Out of stock',
+  CART_CHECKED_OUT: 'Cart already checked out',
+  CART_EMPTY: 'Cart is empty',
+  CURRENCY_MISMATCH: 'Currency mismatch',
+  DATABASE_UNAVAILABLE: 'Database unavailable',
+  INTERNAL_ERROR: 'Internal server error',
+};
+
+export const statusOf = (code: ErrorCode): number => STATUS[code];
+
+export function problem(code: ErrorCode, detail: string, extensions: object = {}): ProblemDetails {
+  return {
+    type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[code],
+    status: STATUS[code],
+    detail,
+    code,
+    ...extensions,
+  };
+}
+
+/** Errors raised by Fastify itself while reading a request, before any route runs. */
+interface FastifyRequestError {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}
+
+function fromFastifyError(error: FastifyRequestError): ProblemDetails | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('PAYLOAD_TOO_LARGE', 'The request body exceeds the 100 kB limit.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem('MALFORMED_JSON', 'The request body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError && (error as FastifyRequestError).statusCode === 400) {
+    return problem('MALFORMED_JSON', 'The request body is not valid JSON.');
+  }
+  if (error.statusCode === 413) {
+    return problem('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  }
+  return undefined;
+}
+
+function fromHttpException(error: HttpException): ProblemDetails {
+  // Nest wraps the errors Fastify raises while reading a request (bad JSON, body too large).
+  const fromFastify = error.cause instanceof Error && fromFastifyError(error.cause);
+  if (fromFastify) return fromFastify;
+  const status = error.getStatus();
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return problem('ROUTE_NOT_FOUND', error.message);
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return problem('METHOD_NOT_ALLOWED', error.message);
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return problem('PAYLOAD_TOO_LARGE', error.message);
+    case HttpStatus.UNAUTHORIZED:
+      return problem('UNAUTHORIZED', error.message);
+    default:
+      if (status >= 400 && status < 500) {
+        return { ...problem('VALIDATION_FAILED', error.message), status };
+      }
+      return { ...problem('INTERNAL_ERROR', 'An unexpected error occurred.'), status };
+  }
+}
+
+const logger = new Logger('Errors');
+
+/** Turns any error into the problem document the client receives. */
+export function toProblem(error: unknown): ProblemDetails {
+  if (error instanceof DomainError) {
+    return problem(error.code, error.message, error.details);
+  }
+  if (error instanceof OptimisticLockError) {
+    // Normally mapped by OptimisticLockInterceptor; this covers errors raised outside handlers.
+    return problem('VERSION_CONFLICT', 'The resource was changed by someone else; reload it.');
+  }
+  if (error instanceof HttpException) {
+    return fromHttpException(error);
+  }
+  if (error instanceof CheckConstraintViolationException) {
+    return problem('OUT_OF_STOCK', 'Not enough stock to complete this request.');
+  }
+  if (error instanceof ConnectionException) {
+    return problem('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly.');
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return problem('INTERNAL_ERROR', 'An unexpected error occurred.');
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './common/config';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './common/database/embedded-postgres';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Main');
+  const config = loadConfig();
+  if (!config.ADMIN_TOKEN) {
+    logger.warn('ADMIN_TOKEN is not set: the admin routes will refuse every request');
+  }
+  const database: EmbeddedDatabase = config.DATABASE_URL
+    ? { url: config.DATABASE_URL, stop: async () => undefined }
+    : await startEmbeddedPostgres({ dataDir: join(config.DATA_DIR, 'postgres') });
+
+  const app = await createApp(config, database.url);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: finishing in-flight requests`);
+    await app.close();
+    await database.stop();
+    logger.log('Stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.log(`Store API listening on ${await app.getUrl()}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

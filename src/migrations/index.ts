@@ -1,0 +1,6 @@
+// Every migration, in order. `npm run migration:create` writes a new file here; add it below.
+import { Migration20261124090800_initial } from './Migration20261124090800_initial';
+
+export const migrationsList = [
+  { name: 'Migration20261124090800_initial', class: Migration20261124090800_initial },
+];

@@ -1,0 +1,132 @@
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsISO4217CurrencyCode,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export const MAX_STOCK = 1_000_000;
+export const MAX_PRICE_CENTS = 100_000_000;
+
+export class ListProductsQuery {
+  /** Page size. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  /** Products to skip. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  offset: number = 0;
+}
+
+export class CreateProductDto {
+  /** Stock-keeping unit, unique across the catalogue. @example "TEE-RED-M" */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'sku must be 1 to 64 letters, digits, dots, dashes or underscores',
+  })
+  sku: string;
+
+  /** @example "Red T-shirt, M" */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  /** @example "Organic cotton." */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  /** Price in the currency's minor unit. @example 1999 */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PRICE_CENTS)
+  priceCents: number;
+
+  /** ISO 4217 code. @example "USD" */
+  @IsISO4217CurrencyCode()
+  currency: string;
+
+  /** Units on hand. @example 100 */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock: number;
+}
+
+export class UpdateProductDto {
+  /** The version the editor last saw; a stale one is refused with 409 VERSION_CONFLICT. @example 1 */
+  @IsInt()
+  @Min(1)
+  version: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PRICE_CENTS)
+  priceCents?: number;
+
+  @IsOptional()
+  @IsISO4217CurrencyCode()
+  currency?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock?: number;
+}
+
+export class ProductDto {
+  /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  id: string;
+  /** @example "TEE-RED-M" */
+  sku: string;
+  /** @example "Red T-shirt, M" */
+  name: string;
+  description: string;
+  /** @example 1999 */
+  priceCents: number;
+  /** @example "USD" */
+  currency: string;
+  /** Units left right now. @example 42 */
+  stock: number;
+  /** Send it back as `version` when editing, or as `expectedVersion` when checking out. @example 3 */
+  version: number;
+}
+
+export class ProductPageDto {
+  items: ProductDto[];
+  /** Products in the catalogue. @example 120 */
+  total: number;
+  /** @example 20 */
+  limit: number;
+  /** @example 0 */
+  offset: number;
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from '../common/admin.guard';
+import { uuidParam } from '../common/validation';
+import {
+  CreateProductDto,
+  ListProductsQuery,
+  ProductDto,
+  ProductPageDto,
+  UpdateProductDto,
+} from './dto/product.dto';
+import { ProductsService } from './products.service';
+
+@ApiTags('products')
+@Controller('products')
+export class ProductsController {
+  constructor(private readonly products: ProductsService) {}
+
+  /** The catalogue, a page at a time, with the stock left now. */
+  @Get()
+  list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
+    return this.products.list(query.limit, query.offset);
+  }
+
+  /** One product. */
+  @Get(':id')
+  get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
+    return this.products.get(id);
+  }
+
+  /** Adds a product to the catalogue (admin). */
+  @Post()
+  @HttpCode(201)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  create(@Body() body: CreateProductDto): Promise<ProductDto> {
+    return this.products.create(body);
+  }
+
+  /** Edits a product (admin); `version` must be the one the editor saw. */
+  @Patch(':id')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  update(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: UpdateProductDto,
+  ): Promise<ProductDto> {
+    return this.products.update(id, body);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { DemoCatalogue } from './demo-catalogue';
+import { Product } from './product.entity';
+import { ProductsController } from './products.controller';
+import { ProductsService } from './products.service';
+
+@Module({
+  imports: [MikroOrmModule.forFeature([Product])],
+  controllers: [ProductsController],
+  providers: [ProductsService, DemoCatalogue],
+  exports: [ProductsService],
+})
+export class ProductsModule {}

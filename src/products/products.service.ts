@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { DomainError, NotFoundError } from '../common/errors';
+import type { CreateProductDto, ProductDto, ProductPageDto, UpdateProductDto } from './dto/product.dto';
+import { Product } from './product.entity';
+
+export const toProductDto = (p: Product): ProductDto => ({
+  id: p.id,
+  sku: p.sku,
+  name: p.name,
+  description: p.description,
+  priceCents: p.priceCents,
+  currency: p.currency,
+  stock: p.stock,
+  version: p.version,
+});
+
+@Injectable()
+export class ProductsService {
+  constructor(private readonly em: EntityManager) {}
+
+  async list(limit: number, offset: number): Promise<ProductPageDto> {
+    const [products, total] = await this.em
+      .fork()
+      .findAndCount(Product, {}, { orderBy: { name: 'asc', id: 'asc' }, limit, offset });
+    return { items: products.map(toProductDto), total, limit, offset };
+  }
+
+  async get(id: string): Promise<ProductDto> {
+    const product = await this.em.fork().findOne(Product, id);
+    if (!product) throw new NotFoundError('Product', id);
+    return toProductDto(product);
+  }
+
+  async create(input: CreateProductDto): Promise<ProductDto> {
+    const em = this.em.fork();
+    const product = new Product(input);
+    try {
+      await em.persist(product).flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new DomainError('DUPLICATE_SKU', `A product with SKU ${input.sku} already exists.`, {
+          sku: input.sku,
+        });
+      }
+      throw error;
+    }
+    return toProductDto(product);
+  }
+
+  /** Applies an edit made on `version`; a stale version throws OptimisticLockError (409). */
+  async update(id: string, { version, ...changes }: UpdateProductDto): Promise<ProductDto> {
+    const em = this.em.fork();
+    const product = await em.findOne(Product, id);
+    if (!product) throw new NotFoundError('Product', id);
+    await em.lock(product, LockMode.OPTIMISTIC, version);
+    em.assign(product, changes);
+    await em.flush();
+    return toProductDto(product);
+  }
+}
