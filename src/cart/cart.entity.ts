@@ -17,7 +17,10 @@ export class Cart extends BaseEntity<'status' | 'version'> {
   @Property({ type: 'integer', version: true })
   version: number;
 
-  @OneToMany(() => CartItem, (item) => item.cart, { orphanRemoval: true, orderBy: { addedAt: 'asc' } })
+  @OneToMany(() => CartItem, (item) => item.cart, {
+    orphanRemoval: true,
+    orderBy: { addedAt: 'asc' },
+  })
   items = new Collection<CartItem>(this);
 
   /** Lines live in their own table; touching the cart makes every change bump its version. */

@@ -46,7 +46,10 @@ export class CartService {
 
   async create(lines: CartLineInput[]): Promise<CartDto> {
     const em = this.em.fork();
-    const products = await this.findProducts(em, lines.map((line) => line.productId));
+    const products = await this.findProducts(
+      em,
+      lines.map((line) => line.productId),
+    );
     assertOneCurrency([...products.values()]);
     const cart = new Cart();
     for (const { productId, quantity } of lines) {
@@ -61,7 +64,12 @@ export class CartService {
   }
 
   /** Sets one line's quantity (0 removes it) on the cart version the shopper saw. */
-  async setItem(id: string, productId: string, quantity: number, version: number): Promise<CartDto> {
+  async setItem(
+    id: string,
+    productId: string,
+    quantity: number,
+    version: number,
+  ): Promise<CartDto> {
     const em = this.em.fork();
     const cart = await this.load(em, id);
     await em.lock(cart, LockMode.OPTIMISTIC, version);

@@ -22,5 +22,6 @@ export const validationPipe = () =>
 /** For `@Param('id', uuidParam('id'))`: a malformed id is a 400, never a 404 or a 500. */
 export const uuidParam = (field: string) =>
   new ParseUUIDPipe({
-    exceptionFactory: () => new ValidationFailedError([{ field, message: `${field} must be a UUID` }]),
+    exceptionFactory: () =>
+      new ValidationFailedError([{ field, message: `${field} must be a UUID` }]),
   });

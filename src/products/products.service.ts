@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { DomainError, NotFoundError } from '../common/errors';
-import type { CreateProductDto, ProductDto, ProductPageDto, UpdateProductDto } from './dto/product.dto';
+import type {
+  CreateProductDto,
+  ProductDto,
+  ProductPageDto,
+  UpdateProductDto,
+} from './dto/product.dto';
 import { Product } from './product.entity';
 
 export const toProductDto = (p: Product): ProductDto => ({

