@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module';
 import type { AppConfig } from './common/config';
+import { serveOpenApi } from './common/openapi';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -22,5 +23,6 @@ export async function createApp(
     adapter,
     { logger: options.logger },
   );
+  serveOpenApi(app);
   return app;
 }

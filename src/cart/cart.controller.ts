@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { uuidParam } from '../common/validation';
 import { CartService } from './cart.service';
 import { CartDto, CreateCartDto, SetCartItemDto } from './dto/cart.dto';
@@ -12,12 +13,16 @@ export class CartController {
   /** Creates a cart, optionally with its first lines. */
   @Post()
   @HttpCode(201)
+  @ApiOperation({ operationId: 'createCart' })
+  @ApiProblems({ 404: ['NOT_FOUND'], 422: ['CURRENCY_MISMATCH'] }, { body: true })
   create(@Body() body: CreateCartDto): Promise<CartDto> {
     return this.carts.create(body.items);
   }
 
   /** A cart with live prices and stock. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getCart' })
+  @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   get(@Param('id', uuidParam('id')) id: string): Promise<CartDto> {
     return this.carts.get(id);
   }
@@ -25,6 +30,15 @@ export class CartController {
   /** Sets a line's quantity; 0 removes the line. Refused with 409 when `version` is stale. */
   @Put(':id/items/:productId')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'setCartItem' })
+  @ApiProblems(
+    {
+      404: ['NOT_FOUND'],
+      409: ['VERSION_CONFLICT', 'CART_CHECKED_OUT'],
+      422: ['CURRENCY_MISMATCH'],
+    },
+    { body: true },
+  )
   setItem(
     @Param('id', uuidParam('id')) id: string,
     @Param('productId', uuidParam('productId')) productId: string,

@@ -1,12 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../common/errors';
-
-export class HealthDto {
-  /** @example "ok" */
-  status: 'ok';
-}
+import { HealthDto } from './health.dto';
 
 @ApiTags('health')
 @Controller('health')
@@ -15,6 +12,8 @@ export class HealthController {
 
   /** 200 when the database answers, 503 when it does not. */
   @Get()
+  @ApiOperation({ operationId: 'getHealth' })
+  @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })
   async check(): Promise<HealthDto> {
     const check = await this.orm.checkConnection();
     if (!check.ok) {

@@ -9,7 +9,8 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { AdminGuard } from '../common/admin.guard';
 import { uuidParam } from '../common/validation';
 import {
@@ -28,12 +29,16 @@ export class ProductsController {
 
   /** The catalogue, a page at a time, with the stock left now. */
   @Get()
+  @ApiOperation({ operationId: 'listProducts' })
+  @ApiProblems({ 400: ['VALIDATION_FAILED'] })
   list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
     return this.products.list(query.limit, query.offset);
   }
 
   /** One product. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getProduct' })
+  @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
     return this.products.get(id);
   }
@@ -42,7 +47,9 @@ export class ProductsController {
   @Post()
   @HttpCode(201)
   @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @ApiBearerAuth('admin')
+  @ApiOperation({ operationId: 'createProduct' })
+  @ApiProblems({ 401: ['UNAUTHORIZED', 'ADMIN_DISABLED'], 409: ['DUPLICATE_SKU'] }, { body: true })
   create(@Body() body: CreateProductDto): Promise<ProductDto> {
     return this.products.create(body);
   }
@@ -51,7 +58,12 @@ export class ProductsController {
   @Patch(':id')
   @HttpCode(200)
   @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @ApiBearerAuth('admin')
+  @ApiOperation({ operationId: 'updateProduct' })
+  @ApiProblems(
+    { 401: ['UNAUTHORIZED', 'ADMIN_DISABLED'], 404: ['NOT_FOUND'], 409: ['VERSION_CONFLICT'] },
+    { body: true },
+  )
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: UpdateProductDto,

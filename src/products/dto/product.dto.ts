@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsInt,
@@ -16,6 +17,7 @@ export const MAX_PRICE_CENTS = 100_000_000;
 
 export class ListProductsQuery {
   /** Page size. */
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -24,6 +26,7 @@ export class ListProductsQuery {
   limit: number = 20;
 
   /** Products to skip. */
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

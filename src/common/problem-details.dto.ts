@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ERROR_CODES, type ErrorCode } from './errors';
+
+export class FieldErrorDto {
+  /** Path of the offending field. @example "items.0.quantity" */
+  field: string;
+  /** @example "quantity must not be less than 1" */
+  message: string;
+}
+
+export class StockShortageDto {
+  productId: string;
+  /** @example 3 */
+  requested: number;
+  /** @example 1 */
+  available: number;
+}
+
+/** An RFC 9457 problem document; every error the API answers has this shape. */
+export class ProblemDetailsDto {
+  /** @example "/problems/out-of-stock" */
+  type: string;
+  /** @example "Out of stock" */
+  title: string;
+  /** @example 409 */
+  status: number;
+  /** @example "Product 5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11 is sold out." */
+  detail: string;
+  /** Stable, machine-readable error code. */
+  @ApiProperty({ enum: ERROR_CODES, enumName: 'ErrorCode', example: 'OUT_OF_STOCK' })
+  code: ErrorCode;
+  /** The request path. @example "/checkout" */
+  instance?: string;
+  /** With VALIDATION_FAILED: each invalid field. */
+  @ApiPropertyOptional({ type: [FieldErrorDto] })
+  errors?: FieldErrorDto[];
+  /** With OUT_OF_STOCK: the product that ran short. */
+  productId?: string;
+  /** With OUT_OF_STOCK: the quantity asked for. @example 3 */
+  requested?: number;
+  /** With OUT_OF_STOCK: units still available. @example 1 */
+  available?: number;
+  /** With OUT_OF_STOCK on a cart checkout: every short line. */
+  @ApiPropertyOptional({ type: [StockShortageDto] })
+  shortages?: StockShortageDto[];
+  /** With VERSION_CONFLICT, when known: the version now stored. @example 4 */
+  currentVersion?: number;
+}
