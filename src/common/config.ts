@@ -37,6 +37,11 @@ export class AppConfig {
   @MinLength(1)
   DATA_DIR = '.data';
 
+  /** Folder of the built storefront, served at `/` when it exists. */
+  @IsString()
+  @MinLength(1)
+  STOREFRONT_DIR = 'client/storefront/dist';
+
   /** Bearer token for the admin routes; when unset the admin routes refuse every request. */
   @IsOptional()
   @IsString()

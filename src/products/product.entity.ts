@@ -1,9 +1,19 @@
-import { Check, Entity, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
+
+export const STOCK_CHANNEL = 'stock_changed';
 
 @Entity({ tableName: 'products' })
 @Check({ name: 'products_stock_non_negative', expression: 'stock >= 0' })
 @Check({ name: 'products_price_non_negative', expression: 'price_cents >= 0' })
+/** Every change is announced on the `stock_changed` channel, whichever instance made it. */
+@Trigger({
+  name: 'products_notify_stock_changed',
+  timing: 'after',
+  events: ['insert', 'update'],
+  forEach: 'row',
+  body: `PERFORM pg_notify('${STOCK_CHANNEL}', json_build_object('productId', NEW.id, 'stock', NEW.stock, 'version', NEW.version)::text); RETURN NULL;`,
+})
 export class Product extends BaseEntity<'description' | 'version'> {
   @Property({ length: 64, unique: 'products_sku_unique' })
   sku: string;

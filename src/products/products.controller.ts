@@ -7,11 +7,15 @@ import {
   Patch,
   Post,
   Query,
+  Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/openapi';
 import { AdminGuard } from '../common/admin.guard';
+import { streamServerSentEvents } from '../common/server-sent-events';
 import { uuidParam } from '../common/validation';
 import {
   CreateProductDto,
@@ -21,11 +25,15 @@ import {
   UpdateProductDto,
 } from './dto/product.dto';
 import { ProductsService } from './products.service';
+import { StockEventsService } from './stock-events.service';
 
 @ApiTags('products')
 @Controller('products')
 export class ProductsController {
-  constructor(private readonly products: ProductsService) {}
+  constructor(
+    private readonly products: ProductsService,
+    private readonly stockEvents: StockEventsService,
+  ) {}
 
   /** The catalogue, a page at a time, with the stock left now. */
   @Get()
@@ -33,6 +41,23 @@ export class ProductsController {
   @ApiProblems({ 400: ['VALIDATION_FAILED'] })
   list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
     return this.products.list(query.limit, query.offset);
+  }
+
+  /**
+   * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
+   * whichever instance of the service made it.
+   */
+  @Get('events')
+  @ApiOperation({ operationId: 'streamStockEvents' })
+  @ApiOkResponse({
+    description:
+      'text/event-stream of `event: stock` messages whose data is ' +
+      '`{"productId": "<uuid>", "stock": <int>, "version": <int>}`; comment lines are heartbeats.',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })
+  streamEvents(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    streamServerSentEvents(request, reply, 'stock', this.stockEvents.changes());
   }
 
   /** One product. */

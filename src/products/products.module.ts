@@ -4,11 +4,12 @@ import { DemoCatalogue } from './demo-catalogue';
 import { Product } from './product.entity';
 import { ProductsController } from './products.controller';
 import { ProductsService } from './products.service';
+import { StockEventsService } from './stock-events.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Product])],
   controllers: [ProductsController],
-  providers: [ProductsService, DemoCatalogue],
+  providers: [ProductsService, DemoCatalogue, StockEventsService],
   exports: [ProductsService],
 })
 export class ProductsModule {}

@@ -59,7 +59,12 @@ export class ProductsService {
     const product = await em.findOne(Product, id);
     if (!product) throw new NotFoundError('Product', id);
     await em.lock(product, LockMode.OPTIMISTIC, version);
-    em.assign(product, changes);
+    // Fields the client left out are present as `undefined` on the DTO instance (class fields
+    // are defined properties); em.assign refuses undefined for non-nullable columns.
+    em.assign(
+      product,
+      Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+    );
     await em.flush();
     return toProductDto(product);
   }

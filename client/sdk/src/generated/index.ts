@@ -12,6 +12,7 @@ export {
   listProducts,
   type Options,
   setCartItem,
+  streamStockEvents,
   updateProduct,
 } from './sdk.gen.js';
 export type {
@@ -82,6 +83,11 @@ export type {
   SetCartItemResponse,
   SetCartItemResponses,
   StockShortageDto,
+  StreamStockEventsData,
+  StreamStockEventsError,
+  StreamStockEventsErrors,
+  StreamStockEventsResponse,
+  StreamStockEventsResponses,
   UpdateProductData,
   UpdateProductDto,
   UpdateProductError,

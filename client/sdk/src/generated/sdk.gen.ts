@@ -6,6 +6,7 @@ import type {
   ClientMeta,
   Options as Options2,
   RequestResult,
+  ServerSentEventsResult,
   TDataShape,
 } from './client/index.js';
 import type {
@@ -39,6 +40,10 @@ import type {
   SetCartItemData,
   SetCartItemErrors,
   SetCartItemResponses,
+  StreamStockEventsData,
+  StreamStockEventsErrors,
+  StreamStockEventsResponse,
+  StreamStockEventsResponses,
   UpdateProductData,
   UpdateProductErrors,
   UpdateProductResponses,
@@ -88,6 +93,19 @@ export const createProduct = <ThrowOnError extends boolean = false>(
       ...options.headers,
     },
   });
+
+/**
+ * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
+ * whichever instance of the service made it.
+ */
+export const streamStockEvents = <ThrowOnError extends boolean = false>(
+  options?: Options<StreamStockEventsData, ThrowOnError, StreamStockEventsResponse>,
+): Promise<ServerSentEventsResult<StreamStockEventsResponses>> =>
+  (options?.client ?? client).sse.get<
+    StreamStockEventsResponses,
+    StreamStockEventsErrors,
+    ThrowOnError
+  >({ url: '/products/events', ...options });
 
 /**
  * One product.

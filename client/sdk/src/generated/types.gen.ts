@@ -307,6 +307,34 @@ export type CreateProductResponses = {
 
 export type CreateProductResponse = CreateProductResponses[keyof CreateProductResponses];
 
+export type StreamStockEventsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/products/events';
+};
+
+export type StreamStockEventsErrors = {
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
+};
+
+export type StreamStockEventsError = StreamStockEventsErrors[keyof StreamStockEventsErrors];
+
+export type StreamStockEventsResponses = {
+  /**
+   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; comment lines are heartbeats.
+   */
+  200: string;
+};
+
+export type StreamStockEventsResponse =
+  StreamStockEventsResponses[keyof StreamStockEventsResponses];
+
 export type GetProductData = {
   body?: never;
   path: {
