@@ -5,6 +5,7 @@ import { AppConfig } from './common/config';
 import { CoreModule } from './common/core.module';
 import { DatabaseModule } from './common/database/database.module';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { ProductsModule } from './products/products.module';
 
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
         CartModule,
         CheckoutModule,
         HealthModule,
+        ObservabilityModule,
       ],
     };
   }

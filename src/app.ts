@@ -1,16 +1,64 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './common/config';
+import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
+import { MetricsService } from './observability/metrics.service';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
 export interface CreateAppOptions {
-  logger?: LoggerService | LogLevel[] | false;
+  /** No logs at all (tests). */
+  silent?: boolean;
+}
+
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  // Swagger UI and Lit set inline styles.
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  // Plain-HTTP deployments (local, behind a TLS-terminating balancer) must keep working.
+  upgradeInsecureRequests: null,
+};
+
+/** Keeps a caller's X-Request-Id when it is sane, so one id can follow a request across hops. */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+function trustProxy(value: string): boolean | string {
+  return value === 'true' || value === 'false' ? value === 'true' : value;
+}
+
+/** One log line and one latency observation per request; the request id in every response. */
+function observeRequests(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requestDuration.observe(
+      { method: request.method, route, status: reply.statusCode },
+      seconds,
+    );
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request completed',
+    );
+  });
 }
 
 /** Serves the built storefront at `/`; the API routes keep their paths. */
@@ -29,12 +77,33 @@ export async function createApp(
   databaseUrl: string,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const logger = createLogger(options.silent ? 'silent' : config.LOG_LEVEL);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: requestId,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    trustProxy: trustProxy(config.TRUST_PROXY),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, databaseUrl),
     adapter,
-    { logger: options.logger },
+    { logger: new PinoLoggerService(logger) },
   );
+  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.length > 0) {
+    app.enableCors({
+      origin: origins,
+      allowedHeaders: ['content-type', 'authorization', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed'],
+    });
+  }
+  observeRequests(app);
   serveOpenApi(app);
   serveStorefront(app, config.STOREFRONT_DIR);
   return app;

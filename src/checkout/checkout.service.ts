@@ -4,6 +4,7 @@ import { Cart, CartStatus } from '../cart/cart.entity';
 import { CartCheckedOutError } from '../cart/cart.service';
 import { DomainError, NotFoundError, OutOfStockError } from '../common/errors';
 import { retryOnConflict } from '../common/retry';
+import { MetricsService } from '../observability/metrics.service';
 import { Product } from '../products/product.entity';
 import type { CheckoutDto, OrderDto } from './dto/checkout.dto';
 import { Order } from './order.entity';
@@ -15,13 +16,17 @@ export class CheckoutService {
   constructor(
     private readonly em: EntityManager,
     private readonly batcher: SaleBatcher,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Buys one product; see CheckoutDto.expectedVersion for the two ways this can run. */
   checkout({ productId, quantity, expectedVersion }: CheckoutDto): Promise<OrderDto> {
-    return expectedVersion === undefined
-      ? this.batcher.sell(productId, quantity)
-      : this.checkoutAtVersion(productId, quantity, expectedVersion);
+    return this.metrics.countCheckout(
+      'single',
+      expectedVersion === undefined
+        ? this.batcher.sell(productId, quantity)
+        : this.checkoutAtVersion(productId, quantity, expectedVersion),
+    );
   }
 
   /** A stale version throws OptimisticLockError at once, without retrying. */
@@ -49,39 +54,54 @@ export class CheckoutService {
    * in id order so that concurrent cart checkouts cannot deadlock; a lost race is retried.
    */
   checkoutCart(cartId: string): Promise<OrderDto> {
-    return retryOnConflict(() =>
-      this.em.fork().transactional(async (em) => {
-        const cart = await em.findOne(Cart, cartId, { populate: ['items'] });
-        if (!cart) throw new NotFoundError('Cart', cartId);
-        if (cart.status === CartStatus.CheckedOut) throw new CartCheckedOutError(cartId);
-        if (cart.items.length === 0) {
-          throw new DomainError('CART_EMPTY', `Cart ${cartId} has no items to check out.`);
-        }
-        const lines = cart.items.getItems().map(({ product, quantity }) => ({ product, quantity }));
-        lines.sort((a, b) => (a.product.id < b.product.id ? -1 : 1));
-        await em.find(
-          Product,
-          { id: { $in: lines.map((line) => line.product.id) } },
-          { orderBy: { id: 'asc' } },
-        );
+    return this.metrics.countCheckout('cart', this.sellCart(cartId));
+  }
 
-        const short = lines.filter(({ product, quantity }) => quantity > product.stock);
-        if (short.length > 0) {
-          const [{ product, quantity }] = short;
-          const error = new OutOfStockError(product.id, quantity, product.stock);
-          error.details.shortages = short.map((line) => ({
-            productId: line.product.id,
-            requested: line.quantity,
-            available: line.product.stock,
-          }));
-          throw error;
-        }
-        for (const { product, quantity } of lines) product.stock -= quantity;
-        cart.status = CartStatus.CheckedOut;
-        const order = new Order(lines, cart);
-        await em.persist(order).flush();
-        return toOrderDto(order);
-      }),
+  private sellCart(cartId: string): Promise<OrderDto> {
+    return retryOnConflict(
+      () =>
+        this.em.fork().transactional(async (em) => {
+          // Row locks (SELECT ... FOR UPDATE) on the cart, then on its products in id order: a
+          // second checkout of the same cart waits here and then sees it checked out, and nobody
+          // changes the stock read below before this transaction ends. MikroORM writes several
+          // changed products as one batch UPDATE whose version check is a separate, unlocked
+          // SELECT, so without these locks two carts could both take the same units.
+          const cart = await em.findOne(Cart, cartId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+          if (!cart) throw new NotFoundError('Cart', cartId);
+          await em.populate(cart, ['items']);
+          if (cart.status === CartStatus.CheckedOut) throw new CartCheckedOutError(cartId);
+          if (cart.items.length === 0) {
+            throw new DomainError('CART_EMPTY', `Cart ${cartId} has no items to check out.`);
+          }
+          const lines = cart.items
+            .getItems()
+            .map(({ product, quantity }) => ({ product, quantity }));
+          lines.sort((a, b) => (a.product.id < b.product.id ? -1 : 1));
+          await em.find(
+            Product,
+            { id: { $in: lines.map((line) => line.product.id) } },
+            { orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+          );
+
+          const short = lines.filter(({ product, quantity }) => quantity > product.stock);
+          if (short.length > 0) {
+            const [{ product, quantity }] = short;
+            const error = new OutOfStockError(product.id, quantity, product.stock);
+            error.details.shortages = short.map((line) => ({
+              productId: line.product.id,
+              requested: line.quantity,
+              available: line.product.stock,
+            }));
+            throw error;
+          }
+          for (const { product, quantity } of lines) product.stock -= quantity;
+          cart.status = CartStatus.CheckedOut;
+          const order = new Order(lines, cart);
+          await em.persist(order).flush();
+          return toOrderDto(order);
+        }),
+      undefined,
+      () => this.metrics.lockRetries.inc({ operation: 'cart_checkout' }),
     );
   }
 

@@ -55,6 +55,24 @@ export class AppConfig {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Browser origins allowed to call the API cross-origin, comma-separated; none by default. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  /** Longest time to receive a whole request, in milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 10_000;
+
+  /** Trust X-Forwarded-For from a load balancer in front: true, or its addresses/CIDRs. */
+  @IsString()
+  TRUST_PROXY = 'false';
+
   /** Seed a small demo catalogue when the products table is empty. */
   @Transform(toBoolean)
   @IsIn([true, false], { message: 'SEED_DEMO_DATA must be true or false' })

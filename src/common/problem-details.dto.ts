@@ -31,6 +31,8 @@ export class ProblemDetailsDto {
   code: ErrorCode;
   /** The request path. @example "/checkout" */
   instance?: string;
+  /** The request's id, also in the x-request-id header and in every log line about it. */
+  requestId?: string;
   /** With VALIDATION_FAILED: each invalid field. */
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];

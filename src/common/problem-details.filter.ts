@@ -9,8 +9,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
     const body = toProblem(error);
-    body.instance = http.getRequest<FastifyRequest>().url;
+    body.instance = request.url;
+    body.requestId = request.id;
     void http
       .getResponse<FastifyReply>()
       .status(body.status)

@@ -14,7 +14,22 @@ export class HealthController {
   @Get()
   @ApiOperation({ operationId: 'getHealth' })
   @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })
-  async check(): Promise<HealthDto> {
+  check(): Promise<HealthDto> {
+    return this.ready();
+  }
+
+  /** Liveness: 200 while the process can answer at all. */
+  @Get('live')
+  @ApiOperation({ operationId: 'getLiveness' })
+  live(): HealthDto {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 200 when the database answers, 503 when it does not. */
+  @Get('ready')
+  @ApiOperation({ operationId: 'getReadiness' })
+  @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })
+  async ready(): Promise<HealthDto> {
     const check = await this.orm.checkConnection();
     if (!check.ok) {
       throw new DomainError('DATABASE_UNAVAILABLE', `Database check failed: ${check.reason}`);

@@ -27,7 +27,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SEED_DEMO_DATA: 'false',
     ...options.env,
   });
-  const app = await createApp(config, db.url, { logger: false });
+  const app = await createApp(config, db.url, { silent: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -60,11 +60,52 @@ export async function api<T = any>(
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
+  const contentType = response.headers.get('content-type');
   return {
     status: response.status,
-    contentType: response.headers.get('content-type'),
-    body: text ? JSON.parse(text) : undefined,
+    contentType,
+    body: text && /json/.test(contentType ?? '') ? JSON.parse(text) : text || undefined,
   };
+}
+
+/**
+ * Asserts an RFC 9457 problem response: the status, the media type, the members every problem
+ * carries, and the stable `code`. Returns the body for further checks.
+ */
+export function expectProblem(response: ApiResponse, status: number, code: string): any {
+  const summary = { status: response.status, body: response.body };
+  expect(summary).toMatchObject({ status, body: { status, code } });
+  expect(response.contentType).toMatch(/^application\/problem\+json/);
+  expect(response.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    }),
+  );
+  if (code === 'VALIDATION_FAILED') {
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
+    );
+  }
+  return response.body;
+}
+
+/** Creates a cart through the API and returns it. */
+export async function createCart(
+  baseUrl: string,
+  items: { productId: string; quantity: number }[],
+): Promise<{ id: string; version: number; status: string; items: any[] }> {
+  const response = await api(baseUrl, 'POST', '/cart', { items });
+  if (response.status !== 201) throw new Error(`create cart: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** How many responses had each status, e.g. `{ 201: 100, 409: 200 }`. */
+export function countStatuses(responses: ApiResponse[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -97,5 +138,13 @@ export async function createProduct(
     adminHeaders,
   );
   if (response.status !== 201) throw new Error(`create product: ${JSON.stringify(response.body)}`);
-  return response.body as { id: string; stock: number; version: number; priceCents: number };
+  return response.body as {
+    id: string;
+    sku: string;
+    name: string;
+    stock: number;
+    version: number;
+    priceCents: number;
+    currency: string;
+  };
 }

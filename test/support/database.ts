@@ -49,3 +49,57 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Every table of the store, in an order that respects foreign keys. */
+export const STORE_TABLES = ['products', 'carts', 'cart_items', 'orders', 'order_items'] as const;
+
+export type DatabaseFingerprint = Record<
+  (typeof STORE_TABLES)[number],
+  { rows: number; digest: string | null }
+>;
+
+/**
+ * Row count and an md5 of every row of every store table, as an outside observer sees them.
+ * Two equal fingerprints mean nothing was inserted, updated or deleted in between.
+ */
+export async function fingerprint(db: TestDatabase): Promise<DatabaseFingerprint> {
+  const entries = await Promise.all(
+    STORE_TABLES.map(async (table) => {
+      const [row] = await db.query<{ rows: string; digest: string | null }>(
+        `select count(*) as rows, md5(string_agg(t::text, '|' order by t::text)) as digest
+           from ${table} t`,
+      );
+      return [table, { rows: Number(row.rows), digest: row.digest }] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as DatabaseFingerprint;
+}
+
+/** A product's stock and version as stored now. */
+export async function storedProduct(
+  db: TestDatabase,
+  id: string,
+): Promise<{ stock: number; version: number; name: string; priceCents: number }> {
+  const [row] = await db.query<{
+    stock: number;
+    version: number;
+    name: string;
+    price_cents: number;
+  }>('select stock, version, name, price_cents from products where id = $1', [id]);
+  if (!row) throw new Error(`product ${id} is not stored`);
+  return { stock: row.stock, version: row.version, name: row.name, priceCents: row.price_cents };
+}
+
+/** Orders and units sold of one product, counted from order_items. */
+export async function soldOf(
+  db: TestDatabase,
+  productId: string,
+): Promise<{ orders: number; lines: number; units: number }> {
+  const [row] = await db.query<{ orders: string; lines: string; units: string }>(
+    `select count(distinct order_id) as orders, count(*) as lines,
+            coalesce(sum(quantity), 0) as units
+       from order_items where product_id = $1`,
+    [productId],
+  );
+  return { orders: Number(row.orders), lines: Number(row.lines), units: Number(row.units) };
+}

@@ -28,12 +28,17 @@ import type {
   GetHealthData,
   GetHealthErrors,
   GetHealthResponses,
+  GetLivenessData,
+  GetLivenessResponses,
   GetOrderData,
   GetOrderErrors,
   GetOrderResponses,
   GetProductData,
   GetProductErrors,
   GetProductResponses,
+  GetReadinessData,
+  GetReadinessErrors,
+  GetReadinessResponses,
   ListProductsData,
   ListProductsErrors,
   ListProductsResponses,
@@ -220,5 +225,27 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 ): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> =>
   (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({
     url: '/health',
+    ...options,
+  });
+
+/**
+ * Liveness: 200 while the process can answer at all.
+ */
+export const getLiveness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetLivenessData, ThrowOnError>,
+): RequestResult<GetLivenessResponses, unknown, ThrowOnError> =>
+  (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
+    url: '/health/live',
+    ...options,
+  });
+
+/**
+ * Readiness: 200 when the database answers, 503 when it does not.
+ */
+export const getReadiness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetReadinessData, ThrowOnError>,
+): RequestResult<GetReadinessResponses, GetReadinessErrors, ThrowOnError> =>
+  (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
+    url: '/health/ready',
     ...options,
   });

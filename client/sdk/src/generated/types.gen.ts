@@ -62,6 +62,10 @@ export type ProblemDetailsDto = {
    */
   instance?: string;
   /**
+   * The request's id, also in the x-request-id header and in every log line about it.
+   */
+  requestId?: string;
+  /**
    * With OUT_OF_STOCK: the product that ran short.
    */
   productId?: string;
@@ -707,3 +711,40 @@ export type GetHealthResponses = {
 };
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
+
+export type GetLivenessData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/health/live';
+};
+
+export type GetLivenessResponses = {
+  200: HealthDto;
+};
+
+export type GetLivenessResponse = GetLivenessResponses[keyof GetLivenessResponses];
+
+export type GetReadinessData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/health/ready';
+};
+
+export type GetReadinessErrors = {
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
+};
+
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
+
+export type GetReadinessResponses = {
+  200: HealthDto;
+};
+
+export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];

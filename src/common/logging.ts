@@ -1,0 +1,28 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, stdTimeFunctions, type Logger } from 'pino';
+
+/** The process's one structured logger: JSON lines on stdout. */
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'flash-store' }, timestamp: stdTimeFunctions.isoTime });
+}
+
+/** Lets Nest's own messages (start-up, routes, warnings) go through the same JSON logger. */
+export class PinoLoggerService implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}
