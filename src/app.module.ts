@@ -5,7 +5,9 @@ import { AppConfig } from './common/config';
 import { CoreModule } from './common/core.module';
 import { DatabaseModule } from './common/database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ProductsModule } from './products/products.module';
 
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         CheckoutModule,
         HealthModule,
         ObservabilityModule,
+        RateLimitModule,
+        IdempotencyModule,
       ],
     };
   }

@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/openapi';
 import { uuidParam } from '../common/validation';
+import { IdempotencyClaimParam, Idempotent } from '../idempotency/idempotent.decorator';
+import type { IdempotencyClaim } from '../idempotency/idempotency.service';
+import { CheckoutRateLimitGuard } from '../rate-limit/checkout-rate-limit.guard';
 import { CheckoutService } from './checkout.service';
 import { CheckoutDto, OrderDto } from './dto/checkout.dto';
 
@@ -14,9 +17,17 @@ export class CheckoutController {
   @Post('checkout')
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkout' })
-  @ApiProblems({ 404: ['NOT_FOUND'], 409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'] }, { body: true })
-  checkout(@Body() body: CheckoutDto): Promise<OrderDto> {
-    return this.checkouts.checkout(body);
+  @ApiProblems(
+    { 404: ['NOT_FOUND'], 409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'], 429: ['RATE_LIMITED'] },
+    { body: true },
+  )
+  @UseGuards(CheckoutRateLimitGuard)
+  @Idempotent()
+  checkout(
+    @Body() body: CheckoutDto,
+    @IdempotencyClaimParam() claim?: IdempotencyClaim,
+  ): Promise<OrderDto> {
+    return this.checkouts.checkout(body, claim);
   }
 
   /** Buys every line of a cart, all or nothing. A cart can be checked out once. */
@@ -28,9 +39,15 @@ export class CheckoutController {
     404: ['NOT_FOUND'],
     409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', 'CART_CHECKED_OUT'],
     422: ['CART_EMPTY'],
+    429: ['RATE_LIMITED'],
   })
-  checkoutCart(@Param('id', uuidParam('id')) id: string): Promise<OrderDto> {
-    return this.checkouts.checkoutCart(id);
+  @UseGuards(CheckoutRateLimitGuard)
+  @Idempotent()
+  checkoutCart(
+    @Param('id', uuidParam('id')) id: string,
+    @IdempotencyClaimParam() claim?: IdempotencyClaim,
+  ): Promise<OrderDto> {
+    return this.checkouts.checkoutCart(id, claim);
   }
 
   /** One order. */

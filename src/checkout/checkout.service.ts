@@ -4,11 +4,12 @@ import { Cart, CartStatus } from '../cart/cart.entity';
 import { CartCheckedOutError } from '../cart/cart.service';
 import { DomainError, NotFoundError, OutOfStockError } from '../common/errors';
 import { retryOnConflict } from '../common/retry';
+import type { IdempotencyClaim } from '../idempotency/idempotency.service';
 import { MetricsService } from '../observability/metrics.service';
 import { Product } from '../products/product.entity';
 import type { CheckoutDto, OrderDto } from './dto/checkout.dto';
 import { Order } from './order.entity';
-import { toOrderDto } from './order.mapper';
+import { findClaimedOrder, toOrderDto } from './order.mapper';
 import { SaleBatcher } from './sale-batcher';
 
 @Injectable()
@@ -20,12 +21,15 @@ export class CheckoutService {
   ) {}
 
   /** Buys one product; see CheckoutDto.expectedVersion for the two ways this can run. */
-  checkout({ productId, quantity, expectedVersion }: CheckoutDto): Promise<OrderDto> {
+  checkout(
+    { productId, quantity, expectedVersion }: CheckoutDto,
+    claim?: IdempotencyClaim,
+  ): Promise<OrderDto> {
     return this.metrics.countCheckout(
       'single',
       expectedVersion === undefined
-        ? this.batcher.sell(productId, quantity)
-        : this.checkoutAtVersion(productId, quantity, expectedVersion),
+        ? this.batcher.sell(productId, quantity, claim)
+        : this.checkoutAtVersion(productId, quantity, expectedVersion, claim),
     );
   }
 
@@ -34,8 +38,11 @@ export class CheckoutService {
     productId: string,
     quantity: number,
     expectedVersion: number,
+    claim?: IdempotencyClaim,
   ): Promise<OrderDto> {
     return this.em.fork().transactional(async (em) => {
+      const earlier = await findClaimedOrder(em, claim);
+      if (earlier) return toOrderDto(earlier);
       const product = await em.findOne(Product, productId);
       if (!product) throw new NotFoundError('Product', productId);
       await em.lock(product, LockMode.OPTIMISTIC, expectedVersion);
@@ -43,7 +50,7 @@ export class CheckoutService {
         throw new OutOfStockError(productId, quantity, product.stock);
       }
       product.stock -= quantity;
-      const order = new Order([{ product, quantity }]);
+      const order = new Order([{ product, quantity }], { idempotencyClaim: claim?.claimId });
       await em.persist(order).flush();
       return toOrderDto(order);
     });
@@ -53,14 +60,16 @@ export class CheckoutService {
    * Buys every line of a cart in one transaction, all or nothing. Products are read and updated
    * in id order so that concurrent cart checkouts cannot deadlock; a lost race is retried.
    */
-  checkoutCart(cartId: string): Promise<OrderDto> {
-    return this.metrics.countCheckout('cart', this.sellCart(cartId));
+  checkoutCart(cartId: string, claim?: IdempotencyClaim): Promise<OrderDto> {
+    return this.metrics.countCheckout('cart', this.sellCart(cartId, claim));
   }
 
-  private sellCart(cartId: string): Promise<OrderDto> {
+  private sellCart(cartId: string, claim?: IdempotencyClaim): Promise<OrderDto> {
     return retryOnConflict(
       () =>
         this.em.fork().transactional(async (em) => {
+          const earlier = await findClaimedOrder(em, claim);
+          if (earlier) return toOrderDto(earlier);
           // Row locks (SELECT ... FOR UPDATE) on the cart, then on its products in id order: a
           // second checkout of the same cart waits here and then sees it checked out, and nobody
           // changes the stock read below before this transaction ends. MikroORM writes several
@@ -96,7 +105,7 @@ export class CheckoutService {
           }
           for (const { product, quantity } of lines) product.stock -= quantity;
           cart.status = CartStatus.CheckedOut;
-          const order = new Order(lines, cart);
+          const order = new Order(lines, { cart, idempotencyClaim: claim?.claimId });
           await em.persist(order).flush();
           return toOrderDto(order);
         }),

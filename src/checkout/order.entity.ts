@@ -19,7 +19,7 @@ export enum OrderStatus {
 /** An order is written once, in the transaction that takes its stock, and never updated. */
 @Entity({ tableName: 'orders' })
 export class Order {
-  [OptionalProps]?: 'status' | 'createdAt' | 'cart';
+  [OptionalProps]?: 'status' | 'createdAt' | 'cart' | 'idempotencyClaim';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -37,14 +37,22 @@ export class Order {
   @ManyToOne(() => Cart, { nullable: true, unique: 'orders_cart_unique' })
   cart?: Cart;
 
+  /** The Idempotency-Key claim that created this order; unique, so a retry never doubles it. */
+  @Property({ type: 'uuid', nullable: true, unique: 'orders_idempotency_claim_unique' })
+  idempotencyClaim?: string;
+
   @OneToMany(() => OrderItem, (item) => item.order, { orderBy: { position: 'asc' } })
   items = new Collection<OrderItem>(this);
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  constructor(lines: { product: Product; quantity: number }[], cart?: Cart) {
+  constructor(
+    lines: { product: Product; quantity: number }[],
+    { cart, idempotencyClaim }: { cart?: Cart; idempotencyClaim?: string } = {},
+  ) {
     this.cart = cart;
+    this.idempotencyClaim = idempotencyClaim;
     this.currency = lines[0].product.currency;
     this.totalCents = 0;
     lines.forEach(({ product, quantity }, position) => {

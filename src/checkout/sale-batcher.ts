@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, OutOfStockError } from '../common/errors';
 import { retryOnConflict } from '../common/retry';
+import type { IdempotencyClaim } from '../idempotency/idempotency.service';
 import { Product } from '../products/product.entity';
 import type { OrderDto } from './dto/checkout.dto';
-import { toOrderDto } from './order.mapper';
+import { findClaimedOrder, toOrderDto } from './order.mapper';
 import { Order } from './order.entity';
 
 interface PendingSale {
   quantity: number;
+  claim?: IdempotencyClaim;
   resolve: (order: OrderDto) => void;
   reject: (error: unknown) => void;
 }
@@ -32,9 +34,9 @@ export class SaleBatcher {
 
   constructor(private readonly em: EntityManager) {}
 
-  sell(productId: string, quantity: number): Promise<OrderDto> {
+  sell(productId: string, quantity: number, claim?: IdempotencyClaim): Promise<OrderDto> {
     return new Promise((resolve, reject) => {
-      const sale = { quantity, resolve, reject };
+      const sale = { quantity, claim, resolve, reject };
       const queue = this.queues.get(productId);
       if (queue) {
         queue.push(sale);
@@ -59,12 +61,14 @@ export class SaleBatcher {
         this.em.fork().transactional(async (em) => {
           const product = await em.findOne(Product, productId);
           if (!product) throw new NotFoundError('Product', productId);
-          const outcomes = batch.map(({ quantity }) => {
+          const earlier = await Promise.all(batch.map(({ claim }) => findClaimedOrder(em, claim)));
+          const outcomes = batch.map(({ quantity, claim }, i) => {
+            if (earlier[i]) return earlier[i];
             if (quantity > product.stock) {
               return new OutOfStockError(productId, quantity, product.stock);
             }
             product.stock -= quantity;
-            const order = new Order([{ product, quantity }]);
+            const order = new Order([{ product, quantity }], { idempotencyClaim: claim?.claimId });
             em.persist(order);
             return order;
           });

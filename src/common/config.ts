@@ -73,6 +73,13 @@ export class AppConfig {
   @IsString()
   TRUST_PROXY = 'false';
 
+  /** Checkouts one client (IP address) may attempt per minute, across all instances; 0: no limit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
+
   /** Seed a small demo catalogue when the products table is empty. */
   @Transform(toBoolean)
   @IsIn([true, false], { message: 'SEED_DEMO_DATA must be true or false' })

@@ -45,6 +45,8 @@ export class ProblemDetailsDto {
   /** With OUT_OF_STOCK on a cart checkout: every short line. */
   @ApiPropertyOptional({ type: [StockShortageDto] })
   shortages?: StockShortageDto[];
+  /** With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After. @example 12 */
+  retryAfterSeconds?: number;
   /** With VERSION_CONFLICT, when known: the version now stored. @example 4 */
   currentVersion?: number;
 }

@@ -13,10 +13,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = toProblem(error);
     body.instance = request.url;
     body.requestId = request.id;
-    void http
-      .getResponse<FastifyReply>()
-      .status(body.status)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send(body);
+    const reply = http.getResponse<FastifyReply>();
+    if (typeof body.retryAfterSeconds === 'number') {
+      void reply.header('retry-after', String(body.retryAfterSeconds));
+    }
+    void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 }

@@ -18,6 +18,13 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
+/** A problem answered before (an idempotent replay), to be answered again as it was. */
+export class ReplayedProblem extends Error {
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail);
+  }
+}
+
 const STATUS: Record<ErrorCode, HttpStatus> = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   MALFORMED_JSON: HttpStatus.BAD_REQUEST,
@@ -34,6 +41,9 @@ const STATUS: Record<ErrorCode, HttpStatus> = {
   CART_CHECKED_OUT: HttpStatus.CONFLICT,
   CART_EMPTY: HttpStatus.UNPROCESSABLE_ENTITY,
   CURRENCY_MISMATCH: HttpStatus.UNPROCESSABLE_ENTITY,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
+  IDEMPOTENCY_IN_PROGRESS: HttpStatus.CONFLICT,
   DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
@@ -54,6 +64,9 @@ const TITLES: Record<ErrorCode, string> = {
   CART_CHECKED_OUT: 'Cart already checked out',
   CART_EMPTY: 'Cart is empty',
   CURRENCY_MISMATCH: 'Currency mismatch',
+  RATE_LIMITED: 'Too many requests',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
+  IDEMPOTENCY_IN_PROGRESS: 'Request with this idempotency key in progress',
   DATABASE_UNAVAILABLE: 'Database unavailable',
   INTERNAL_ERROR: 'Internal server error',
 };
@@ -123,6 +136,9 @@ const logger = new Logger('Errors');
 
 /** Turns any error into the problem document the client receives. */
 export function toProblem(error: unknown): ProblemDetails {
+  if (error instanceof ReplayedProblem) {
+    return { ...error.problem };
+  }
   if (error instanceof DomainError) {
     return problem(error.code, error.message, error.details);
   }

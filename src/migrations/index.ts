@@ -1,8 +1,13 @@
 // Every migration, in order. `npm run migration:create` writes a new file here; add it below.
 import { Migration20261124090800_initial } from './Migration20261124090800_initial';
 import { Migration20261124091456_stock_notify } from './Migration20261124091456_stock_notify';
+import { Migration20261124092119_idempotency_and_rate_limits } from './Migration20261124092119_idempotency_and_rate_limits';
 
 export const migrationsList = [
   { name: 'Migration20261124090800_initial', class: Migration20261124090800_initial },
   { name: 'Migration20261124091456_stock_notify', class: Migration20261124091456_stock_notify },
+  {
+    name: 'Migration20261124092119_idempotency_and_rate_limits',
+    class: Migration20261124092119_idempotency_and_rate_limits,
+  },
 ];

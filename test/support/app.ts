@@ -25,6 +25,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig({
     ADMIN_TOKEN,
     SEED_DEMO_DATA: 'false',
+    // The concurrency tests buy far faster than any one shopper; rate-limit.spec.ts turns it on.
+    RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
     ...options.env,
   });
   const app = await createApp(config, db.url, { silent: true });

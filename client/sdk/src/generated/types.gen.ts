@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'CART_CHECKED_OUT'
   | 'CART_EMPTY'
   | 'CURRENCY_MISMATCH'
+  | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
   | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
@@ -77,6 +80,10 @@ export type ProblemDetailsDto = {
    * With OUT_OF_STOCK: units still available.
    */
   available?: number;
+  /**
+   * With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After.
+   */
+  retryAfterSeconds?: number;
   /**
    * With VERSION_CONFLICT, when known: the version now stored.
    */
@@ -566,6 +573,12 @@ export type SetCartItemResponse = SetCartItemResponses[keyof SetCartItemResponse
 
 export type CheckoutData = {
   body: CheckoutDto;
+  headers?: {
+    /**
+     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. Keys live 24 hours.
+     */
+    'Idempotency-Key'?: string;
+  };
   path?: never;
   query?: never;
   url: '/checkout';
@@ -585,6 +598,8 @@ export type CheckoutErrors = {
     code: 'NOT_FOUND';
   };
   /**
+   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
+   *
    * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
@@ -602,6 +617,18 @@ export type CheckoutErrors = {
   415: ProblemDetailsDto & {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
+  /**
+   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
+   */
+  422: ProblemDetailsDto & {
+    code: 'IDEMPOTENCY_KEY_REUSED';
+  };
+  /**
+   * Problem details; `code` is one of RATE_LIMITED.
+   */
+  429: ProblemDetailsDto & {
+    code: 'RATE_LIMITED';
+  };
 };
 
 export type CheckoutError = CheckoutErrors[keyof CheckoutErrors];
@@ -614,6 +641,12 @@ export type CheckoutResponse = CheckoutResponses[keyof CheckoutResponses];
 
 export type CheckoutCartData = {
   body?: never;
+  headers?: {
+    /**
+     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. Keys live 24 hours.
+     */
+    'Idempotency-Key'?: string;
+  };
   path: {
     id: string;
   };
@@ -635,16 +668,26 @@ export type CheckoutCartErrors = {
     code: 'NOT_FOUND';
   };
   /**
+   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
+   *
    * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT, CART_CHECKED_OUT.
    */
   409: ProblemDetailsDto & {
     code: 'OUT_OF_STOCK' | 'VERSION_CONFLICT' | 'CART_CHECKED_OUT';
   };
   /**
+   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
+   *
    * Problem details; `code` is one of CART_EMPTY.
    */
   422: ProblemDetailsDto & {
     code: 'CART_EMPTY';
+  };
+  /**
+   * Problem details; `code` is one of RATE_LIMITED.
+   */
+  429: ProblemDetailsDto & {
+    code: 'RATE_LIMITED';
   };
 };
 
