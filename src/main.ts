@@ -5,6 +5,8 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './common/config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './common/database/embedded-postgres';
 
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Main');
   const config = loadConfig();
@@ -21,7 +23,16 @@ async function bootstrap(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.log(`${signal} received: finishing in-flight requests`);
+    setTimeout(() => {
+      logger.error(`Still not stopped after ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    // Keep-alive connections that fall idle while the server drains would otherwise hold
+    // the close open until they time out.
+    const server = app.getHttpServer();
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(closeIdle);
     await database.stop();
     logger.log('Stopped');
     process.exit(0);

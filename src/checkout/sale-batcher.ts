@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { NotFoundError, OutOfStockError } from '../common/errors';
 import { retryOnConflict } from '../common/retry';
 import type { IdempotencyClaim } from '../idempotency/idempotency.service';
@@ -59,9 +59,12 @@ export class SaleBatcher {
     try {
       const outcomes = await retryOnConflict(() =>
         this.em.fork().transactional(async (em) => {
-          const product = await em.findOne(Product, productId);
+          const product = await em.findOne(Product, productId, {
+            lockMode: LockMode.PESSIMISTIC_WRITE,
+          });
           if (!product) throw new NotFoundError('Product', productId);
           const earlier = await Promise.all(batch.map(({ claim }) => findClaimedOrder(em, claim)));
+          const created: Order[] = [];
           const outcomes = batch.map(({ quantity, claim }, i) => {
             if (earlier[i]) return earlier[i];
             if (quantity > product.stock) {
@@ -69,10 +72,14 @@ export class SaleBatcher {
             }
             product.stock -= quantity;
             const order = new Order([{ product, quantity }], { idempotencyClaim: claim?.claimId });
-            em.persist(order);
+            created.push(order);
             return order;
           });
-          await em.flush();
+          if (created.length > 0) {
+            await em.insertMany(created);
+            await em.insertMany(created.flatMap((order) => order.items.getItems()));
+            await em.flush();
+          }
           return outcomes;
         }),
       );

@@ -80,6 +80,16 @@ export class AppConfig {
   @Max(1_000_000)
   RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
 
+  /**
+   * How long a checkout holds its Idempotency-Key before a retry may presume it dead and take
+   * over; far above any real checkout's duration.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  IDEMPOTENCY_LEASE_SECONDS = 30;
+
   /** Seed a small demo catalogue when the products table is empty. */
   @Transform(toBoolean)
   @IsIn([true, false], { message: 'SEED_DEMO_DATA must be true or false' })

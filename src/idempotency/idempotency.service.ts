@@ -1,11 +1,11 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { createHash, randomUUID } from 'node:crypto';
+import { AppConfig } from '../common/config';
 import { DomainError } from '../common/errors';
 import { IdempotencyRecord, IdempotencyState } from './idempotency-record.entity';
 
 export const KEY_LIFETIME_HOURS = 24;
-const LEASE_SECONDS = 30;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /** The right to run a request under an Idempotency-Key. */
@@ -33,8 +33,14 @@ export const fingerprint = (scope: string, url: string, body: unknown): string =
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
+  private readonly leaseSeconds: number;
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    config: AppConfig,
+  ) {
+    this.leaseSeconds = config.IDEMPOTENCY_LEASE_SECONDS;
+  }
 
   async begin(key: string, scope: string, requestHash: string): Promise<BeginResult> {
     const em = this.em.fork();
@@ -48,7 +54,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         scope,
         requestHash,
         state: IdempotencyState.InProgress,
-        lockedUntil: secondsFrom(now, LEASE_SECONDS),
+        lockedUntil: secondsFrom(now, this.leaseSeconds),
         expiresAt: secondsFrom(now, KEY_LIFETIME_HOURS * 3600),
       })
       .onConflict('key')
@@ -82,7 +88,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const taken = await em.nativeUpdate(
       IdempotencyRecord,
       { key, state: IdempotencyState.InProgress, lockedUntil: { $lte: now } },
-      { lockedUntil: secondsFrom(now, LEASE_SECONDS) },
+      { lockedUntil: secondsFrom(now, this.leaseSeconds) },
     );
     if (taken === 0) return this.begin(key, scope, requestHash);
     return { kind: 'run', claim: { key, claimId: record.claimId, takeover: true } };

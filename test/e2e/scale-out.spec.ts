@@ -1,0 +1,54 @@
+// Three instances of the service on one database, as `docker compose up --scale api=3` runs it.
+import { api, createProduct, startTestApp, type TestApp } from '../support/app';
+
+describe('three instances on one database', () => {
+  const instances: TestApp[] = [];
+  beforeAll(async () => {
+    instances.push(await startTestApp());
+    for (let i = 0; i < 2; i++) instances.push(await startTestApp({ db: instances[0].db }));
+  });
+  afterAll(async () => {
+    for (const instance of instances.reverse()) await instance.close();
+  });
+  const at = (i: number) => instances[i % instances.length].baseUrl;
+
+  it('sells exactly the stock in a flash sale spread across them', async () => {
+    const product = await createProduct(at(0), { stock: 100 });
+    const responses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        api(at(i), 'POST', '/checkout', { productId: product.id, quantity: 1 }),
+      ),
+    );
+
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(
+      responses.filter((r) => r.status === 409 && r.body.code === 'OUT_OF_STOCK'),
+    ).toHaveLength(200);
+    const [{ stock, ordered }] = await instances[0].db.query<{ stock: number; ordered: string }>(
+      `select p.stock, (select coalesce(sum(quantity), 0) from order_items where product_id = p.id) as ordered
+         from products p where p.id = $1`,
+      [product.id],
+    );
+    expect(stock).toBe(0);
+    expect(Number(ordered)).toBe(100);
+  });
+
+  it('holds an idempotency key across instances', async () => {
+    const product = await createProduct(at(0), { stock: 50 });
+    const headers = { 'idempotency-key': `across-${product.id}` };
+    const body = { productId: product.id, quantity: 1 };
+    const first = await api(at(0), 'POST', '/checkout', body, headers);
+    const replays = await Promise.all(
+      [1, 2, 1, 2].map((i) => api(at(i), 'POST', '/checkout', body, headers)),
+    );
+
+    expect(first.status).toBe(201);
+    for (const replay of replays) expect(replay.body.id).toBe(first.body.id);
+    const [{ n }] = await instances[0].db.query<{ n: string }>(
+      'select count(*) as n from order_items where product_id = $1',
+      [product.id],
+    );
+    expect(Number(n)).toBe(1);
+  });
+});
