@@ -90,6 +90,11 @@ export class AppConfig {
   @Max(3600)
   IDEMPOTENCY_LEASE_SECONDS = 30;
 
+  /** Apply pending migrations at start-up (instances wait for each other on an advisory lock). */
+  @Transform(toBoolean)
+  @IsIn([true, false], { message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START = true;
+
   /** Seed a small demo catalogue when the products table is empty. */
   @Transform(toBoolean)
   @IsIn([true, false], { message: 'SEED_DEMO_DATA must be true or false' })

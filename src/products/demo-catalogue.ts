@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AppConfig } from '../common/config';
 import { Product } from './product.entity';
 
@@ -82,7 +82,12 @@ export class DemoCatalogue implements OnApplicationBootstrap {
     if (!this.config.SEED_DEMO_DATA) return;
     const em = this.em.fork();
     if ((await em.count(Product)) > 0) return;
-    await em.persist(DEMO_PRODUCTS.map((p) => new Product(p))).flush();
-    new Logger(DemoCatalogue.name).log(`Seeded ${DEMO_PRODUCTS.length} demo products`);
+    try {
+      await em.persist(DEMO_PRODUCTS.map((p) => new Product(p))).flush();
+      new Logger(DemoCatalogue.name).log(`Seeded ${DEMO_PRODUCTS.length} demo products`);
+    } catch (error) {
+      // Another instance starting at the same moment seeded it first.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
   }
 }

@@ -8,17 +8,36 @@ import {
 } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Client } from 'pg';
+import { AppConfig } from '../config';
 import { type DatabaseOptions, ormOptions } from './orm-options';
 
-/** Brings the schema up to date before the service takes requests. */
+/** Any constant will do, as long as every instance uses the same one. */
+const MIGRATION_LOCK = 72_1212;
+
+/**
+ * Brings the schema up to date before the service takes requests. Instances starting together
+ * take turns on a PostgreSQL advisory lock, so each migration runs once.
+ */
 @Injectable()
 class SchemaMigrator implements OnModuleInit {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly config: AppConfig,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await this.orm.migrator.up();
-    if (applied.length > 0) {
-      new Logger('Database').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    if (!this.config.MIGRATE_ON_START) return;
+    const lock = new Client({ connectionString: this.orm.config.get('clientUrl') });
+    await lock.connect();
+    try {
+      await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const applied = await this.orm.migrator.up();
+      if (applied.length > 0) {
+        new Logger('Database').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+      }
+    } finally {
+      await lock.end();
     }
   }
 }
