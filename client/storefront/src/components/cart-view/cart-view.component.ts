@@ -1,0 +1,313 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { Task, initialState } from '@lit/task';
+import type { StockFeed, StockUpdate } from '../../live/stock-feed.js';
+import { formatMoney } from '../../shop/money.js';
+import type { CartDto, CartLineDto } from '../../shop/sdk.js';
+import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
+import type { StatusMessage } from '../../shop/status.js';
+import { sharedStyles } from '../../styles/shared.js';
+import type { CartChangedDetail, OrderPlacedDetail } from '../product-grid/product-grid.js';
+import { cartViewStyles } from './cart-view.styles.js';
+
+/** The most of one product a cart line can hold (the API's limit). */
+export const MAX_QUANTITY = 1000;
+
+/** "Sold out", "Only 2 left", "3 left", or nothing when plenty are left. */
+export function availabilityText(line: CartLineDto): string {
+  if (line.available <= 0) return 'Sold out';
+  if (line.available < line.quantity) return `Only ${line.available} left`;
+  return line.available <= 5 ? `${line.available} left` : '';
+}
+
+/**
+ * The shopper's cart: lines whose quantity can be changed or removed, the subtotal, and
+ * "Checkout". Every change is sent with the cart version on screen; when the cart changed elsewhere
+ * meanwhile, it shows the cart as it is now and says what changed. One request at a time: while
+ * one is in flight the controls are inert.
+ *
+ * @fires order-placed - CustomEvent<OrderPlacedDetail> after a successful checkout
+ * @fires cart-changed - CustomEvent<CartChangedDetail> whenever the cart changed
+ * @csspart title - the heading
+ * @csspart status - the live region with the latest message
+ * @csspart lines - the list of lines
+ * @csspart subtotal - the subtotal
+ * @csspart checkout-button - the "Checkout" button
+ */
+export class CartView extends LitElement {
+  static override styles = [sharedStyles, cartViewStyles];
+
+  @property({ attribute: false }) shop!: Shop;
+
+  /** Live stock, to keep each line's "left" current; optional. */
+  @property({ attribute: false }) feed?: StockFeed;
+
+  @state() private cart: CartDto | null = null;
+  /** The request in flight: `checkout`, or the product id of the line being changed. */
+  @state() private busy: string | null = null;
+  @state() private message: StatusMessage | null = null;
+
+  @query('h1') private heading!: HTMLHeadingElement;
+
+  #unsubscribe: (() => void) | undefined;
+
+  readonly #load = new Task(this, {
+    task: async ([shop], { signal }) => (shop ? shop.cart(signal) : initialState),
+    args: () => [this.shop] as const,
+    onComplete: (cart) => (this.cart = cart),
+  });
+
+  /** Moves focus to the heading (after a route change). */
+  override focus(): void {
+    this.heading?.focus();
+  }
+
+  /** Reads the cart again. */
+  reload(): Promise<void> {
+    return this.#load.run();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#subscribe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('feed') && this.isConnected) this.#subscribe();
+  }
+
+  override render() {
+    return html`
+      <h1 tabindex="-1" part="title">Your cart</h1>
+      <p class="status" role="status" part="status" data-tone=${this.message?.tone ?? nothing}>
+        ${this.message?.text ?? ''}
+      </p>
+      ${this.#load.render({
+        initial: () => this.#loading(),
+        pending: () => (this.cart ? this.#lines(this.cart) : this.#loading()),
+        complete: () => (this.cart?.items.length ? this.#lines(this.cart) : this.#empty()),
+        error: (error) => this.#error(error),
+      })}
+    `;
+  }
+
+  #loading() {
+    return html`<div class="panel" aria-busy="true">
+      <p><span class="spinner" aria-hidden="true"></span>Loading your cart…</p>
+    </div>`;
+  }
+
+  #empty() {
+    return html`<div class="panel">
+      <p><strong>Your cart is empty.</strong></p>
+      <p><a href="#/">Browse the flash sale</a></p>
+    </div>`;
+  }
+
+  #error(error: unknown) {
+    return html`<div class="panel" role="alert">
+      <p><strong>Your cart could not be loaded.</strong></p>
+      <p>${error instanceof Error ? error.message : describeFailure(error)}</p>
+      <button @click=${() => this.#load.run()}>Try again</button>
+    </div>`;
+  }
+
+  #lines(cart: CartDto) {
+    const inert = this.busy !== null;
+    const currency = cart.currency ?? 'USD';
+    const units = cart.items.reduce((sum, line) => sum + line.quantity, 0);
+    return html`
+      <ul part="lines" aria-label="Items in your cart">
+        ${repeat(
+          cart.items,
+          (line) => line.productId,
+          (line) => this.#line(line, currency, inert),
+        )}
+      </ul>
+      <div class="summary">
+        <p class="subtotal" part="subtotal">
+          Subtotal (${units} ${units === 1 ? 'item' : 'items'}):
+          <strong>${formatMoney(cart.subtotalCents, currency)}</strong>
+        </p>
+        <button
+          class="primary checkout"
+          part="checkout-button"
+          aria-disabled=${inert ? 'true' : 'false'}
+          aria-busy=${this.busy === 'checkout' ? 'true' : 'false'}
+          @click=${this.#checkout}
+        >
+          ${
+            this.busy === 'checkout'
+              ? html`<span class="spinner" aria-hidden="true"></span>`
+              : nothing
+          }Checkout
+        </button>
+      </div>
+    `;
+  }
+
+  #line(line: CartLineDto, currency: string, inert: boolean) {
+    const availability = availabilityText(line);
+    const warning = line.available < line.quantity;
+    const disabled = inert ? 'true' : 'false';
+    return html`<li>
+      <div class="info">
+        <h2>${line.name}</h2>
+        <p class="unit">${formatMoney(line.priceCents, currency)} each</p>
+        ${
+          availability
+            ? html`<p class="availability ${warning ? 'warning' : ''}">${availability}</p>`
+            : nothing
+        }
+      </div>
+      <div class="quantity">
+        <button
+          aria-label="Decrease quantity: ${line.name}"
+          aria-disabled=${disabled}
+          ?disabled=${line.quantity <= 1}
+          @click=${() => this.#setQuantity(line, line.quantity - 1)}
+        >
+          −
+        </button>
+        <input
+          type="number"
+          inputmode="numeric"
+          min="1"
+          max=${MAX_QUANTITY}
+          aria-label="Quantity: ${line.name}"
+          .value=${String(line.quantity)}
+          ?readonly=${inert}
+          @change=${(event: Event) => this.#typedQuantity(line, event.target as HTMLInputElement)}
+        />
+        <button
+          aria-label="Increase quantity: ${line.name}"
+          aria-disabled=${disabled}
+          ?disabled=${line.quantity >= MAX_QUANTITY}
+          @click=${() => this.#setQuantity(line, line.quantity + 1)}
+        >
+          +
+        </button>
+      </div>
+      <p class="total">${formatMoney(line.lineTotalCents, currency)}</p>
+      <button
+        class="remove"
+        aria-label="Remove: ${line.name}"
+        aria-disabled=${disabled}
+        @click=${() => this.#setQuantity(line, 0)}
+      >
+        Remove
+      </button>
+    </li>`;
+  }
+
+  #typedQuantity(line: CartLineDto, input: HTMLInputElement): void {
+    const quantity = Number(input.value);
+    if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+      input.value = String(line.quantity);
+      void this.#say({
+        text: `Enter a whole number from 1 to ${MAX_QUANTITY} for ${line.name} (0 removes it).`,
+        tone: 'error',
+      });
+      return;
+    }
+    if (quantity !== line.quantity) void this.#setQuantity(line, quantity);
+  }
+
+  async #setQuantity(line: CartLineDto, quantity: number): Promise<void> {
+    const cart = this.cart;
+    if (!cart || this.busy !== null) return;
+    this.busy = line.productId;
+    try {
+      this.#show(await this.shop.setQuantity(cart, line.productId, quantity));
+      await this.#say({
+        text:
+          quantity === 0
+            ? `Removed ${line.name} from your cart.`
+            : `${line.name}: quantity ${quantity}.`,
+        tone: 'info',
+      });
+    } catch (error) {
+      this.#failed(error);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async #checkout(): Promise<void> {
+    const cart = this.cart;
+    if (!cart || this.busy !== null) return;
+    this.busy = 'checkout';
+    await this.#say({ text: 'Checking out…', tone: 'info' });
+    try {
+      const order = await this.shop.checkoutCart(cart);
+      this.#show(null);
+      await this.#say({ text: 'Checked out. Your order is confirmed.', tone: 'success' });
+      this.dispatchEvent(
+        new CustomEvent<OrderPlacedDetail>('order-placed', {
+          detail: { order },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+    } catch (error) {
+      this.#failed(error);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  #failed(error: unknown): void {
+    if (error instanceof ShopError && error.refreshed.cart !== undefined) {
+      this.#show(error.refreshed.cart);
+    }
+    void this.#say({
+      text: error instanceof ShopError ? error.message : describeFailure(error),
+      tone: 'error',
+    });
+  }
+
+  /** Shows `cart` and tells the app about it. */
+  #show(cart: CartDto | null): void {
+    this.cart = cart;
+    this.dispatchEvent(
+      new CustomEvent<CartChangedDetail>('cart-changed', {
+        detail: { cart },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  }
+
+  #subscribe(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = this.feed?.subscribe((update) => this.#applyStock(update));
+  }
+
+  #applyStock({ productId, stock }: StockUpdate): void {
+    const cart = this.cart;
+    if (!cart?.items.some((line) => line.productId === productId && line.available !== stock)) {
+      return;
+    }
+    this.cart = {
+      ...cart,
+      items: cart.items.map((line) =>
+        line.productId === productId ? { ...line, available: stock } : line,
+      ),
+    };
+  }
+
+  /** Replaces the live region's text; clearing it first makes a repeated message heard again. */
+  async #say(message: StatusMessage): Promise<void> {
+    this.message = null;
+    await this.updateComplete;
+    this.message = message;
+    await this.updateComplete;
+  }
+}

@@ -1,0 +1,254 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { Task, initialState } from '@lit/task';
+import {
+  type FeedStatus,
+  FeedStatusEvent,
+  type StockFeed,
+  type StockUpdate,
+} from '../../live/stock-feed.js';
+import type { CartDto, OrderDto, ProductDto } from '../../shop/sdk.js';
+import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
+import type { StatusMessage } from '../../shop/status.js';
+import { sharedStyles } from '../../styles/shared.js';
+import '../product-card/product-card.js';
+import type { ProductActionDetail, ProductCardBusy } from '../product-card/product-card.js';
+import { productGridStyles } from './product-grid.styles.js';
+
+/** What the line under the heading says about the stock shown, for each state of the feed. */
+const FEED_TEXT: Record<FeedStatus, string> = {
+  live: 'Live stock: counts change as other shoppers buy.',
+  polling: 'Reconnecting to live stock; counts refresh every few seconds meanwhile.',
+  connecting: 'Connecting to live stock…',
+  idle: 'Stock as of loading this page.',
+};
+
+/** The detail of `order-placed`. */
+export interface OrderPlacedDetail {
+  order: OrderDto;
+}
+
+/** The detail of `cart-changed`: the cart as it is now, or null when the shopper has none. */
+export interface CartChangedDetail {
+  cart: CartDto | null;
+}
+
+/**
+ * The catalogue as a grid of {@link ProductCard}s, with stock kept current from a {@link StockFeed}.
+ * It carries out "Buy now" and "Add to cart" through the {@link Shop}, one request per product at a
+ * time, and says in its live region what happened.
+ *
+ * @fires order-placed - CustomEvent<OrderPlacedDetail> after a successful "Buy now"
+ * @fires cart-changed - CustomEvent<CartChangedDetail> after "Add to cart"
+ * @csspart title - the heading
+ * @csspart feed - the line that says whether the stock shown is live
+ * @csspart status - the live region with the latest message
+ * @csspart grid - the list of products
+ */
+export class ProductGrid extends LitElement {
+  static override styles = [sharedStyles, productGridStyles];
+
+  @property({ attribute: false }) shop!: Shop;
+
+  /** Live stock; optional (without it the counts are as loaded). */
+  @property({ attribute: false }) feed?: StockFeed;
+
+  @state() private products: ProductDto[] = [];
+  @state() private busy = new Map<string, Exclude<ProductCardBusy, null>>();
+  @state() private message: StatusMessage | null = null;
+  @state() private feedStatus: FeedStatus = 'idle';
+
+  @query('h1') private heading!: HTMLHeadingElement;
+
+  #unsubscribe: (() => void) | undefined;
+
+  readonly #load = new Task(this, {
+    task: async ([shop], { signal }) => (shop ? shop.products(signal) : initialState),
+    args: () => [this.shop] as const,
+    onComplete: (products) => (this.products = products),
+  });
+
+  /** Moves focus to the heading (after a route change). */
+  override focus(): void {
+    this.heading?.focus();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#subscribe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('feed') && this.isConnected) this.#subscribe();
+  }
+
+  override render() {
+    return html`
+      <h1 tabindex="-1" part="title">Flash sale</h1>
+      <p class="intro" part="feed" data-feed=${this.feedStatus}>
+        <span class="dot" aria-hidden="true"></span>${FEED_TEXT[this.feedStatus]}
+      </p>
+      <p class="status" role="status" part="status" data-tone=${this.message?.tone ?? nothing}>
+        ${this.message?.text ?? ''}
+      </p>
+      ${this.#load.render({
+        initial: () => this.#loading(),
+        pending: () => (this.products.length > 0 ? this.#grid() : this.#loading()),
+        complete: () => (this.products.length > 0 ? this.#grid() : this.#empty()),
+        error: (error) => this.#error(error),
+      })}
+    `;
+  }
+
+  #loading() {
+    return html`<p class="visually-hidden">Loading products…</p>
+      <ul aria-hidden="true">
+        ${[1, 2, 3, 4].map(() => html`<li class="skeleton"></li>`)}
+      </ul>`;
+  }
+
+  #empty() {
+    return html`<div class="panel">
+      <p><strong>Nothing is for sale right now.</strong></p>
+      <p>Check back soon: new drops appear here.</p>
+    </div>`;
+  }
+
+  #error(error: unknown) {
+    return html`<div class="panel" role="alert">
+      <p><strong>The products could not be loaded.</strong></p>
+      <p>${error instanceof Error ? error.message : describeFailure(error)}</p>
+      <button @click=${() => this.#load.run()}>Try again</button>
+    </div>`;
+  }
+
+  #grid() {
+    return html`<ul part="grid" @buy-now=${this.#onBuy} @add-to-cart=${this.#onAdd}>
+      ${repeat(
+        this.products,
+        (product) => product.id,
+        (product) =>
+          html`<li>
+            <product-card
+              .product=${product}
+              .busy=${this.busy.get(product.id) ?? null}
+            ></product-card>
+          </li>`,
+      )}
+    </ul>`;
+  }
+
+  #subscribe(): void {
+    this.#unsubscribe?.();
+    const feed = this.feed;
+    if (!feed) return;
+    const stopUpdates = feed.subscribe((update) => this.#applyStock(update));
+    const onStatus = () => (this.feedStatus = feed.status);
+    feed.addEventListener(FeedStatusEvent.type, onStatus);
+    this.feedStatus = feed.status;
+    this.#unsubscribe = () => {
+      stopUpdates();
+      feed.removeEventListener(FeedStatusEvent.type, onStatus);
+    };
+  }
+
+  #applyStock({ productId, stock, version }: StockUpdate): void {
+    this.products = this.products.map((product) => {
+      if (product.id !== productId) return product;
+      // Events can arrive out of order (stream and polling); never go back to an older version.
+      if (version !== undefined && version < product.version) return product;
+      if (product.stock === stock && (version === undefined || version === product.version)) {
+        return product;
+      }
+      return { ...product, stock, version: version ?? product.version };
+    });
+  }
+
+  #merge(fresh: ProductDto): void {
+    this.products = this.products.map((product) =>
+      product.id === fresh.id && fresh.version >= product.version ? fresh : product,
+    );
+  }
+
+  async #onBuy(event: CustomEvent<ProductActionDetail>): Promise<void> {
+    const { product } = event.detail;
+    if (!this.#start(product, 'buy')) return;
+    await this.#say({ text: `Buying ${product.name}…`, tone: 'info' });
+    try {
+      const order = await this.shop.buyNow(product);
+      await this.#say({
+        text: `Bought ${product.name}. Your order is confirmed.`,
+        tone: 'success',
+      });
+      this.dispatchEvent(
+        new CustomEvent<OrderPlacedDetail>('order-placed', {
+          detail: { order },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ShopError && error.refreshed.product) {
+        this.#merge(error.refreshed.product);
+      }
+      await this.#say({ text: messageOf(error), tone: 'error' });
+    } finally {
+      this.#finish(product);
+    }
+  }
+
+  async #onAdd(event: CustomEvent<ProductActionDetail>): Promise<void> {
+    const { product } = event.detail;
+    if (!this.#start(product, 'add')) return;
+    await this.#say({ text: `Adding ${product.name} to your cart…`, tone: 'info' });
+    try {
+      const { cart, notice } = await this.shop.addToCart(product);
+      const units = cart.items.reduce((sum, line) => sum + line.quantity, 0);
+      const added = `Added ${product.name} to your cart (${units} ${units === 1 ? 'item' : 'items'}).`;
+      await this.#say({ text: notice ? `${added} ${notice}` : added, tone: 'success' });
+      this.dispatchEvent(
+        new CustomEvent<CartChangedDetail>('cart-changed', {
+          detail: { cart },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+    } catch (error) {
+      await this.#say({ text: messageOf(error), tone: 'error' });
+    } finally {
+      this.#finish(product);
+    }
+  }
+
+  /** Marks the product busy; false when a request for it is already in flight. */
+  #start(product: ProductDto, action: 'buy' | 'add'): boolean {
+    if (this.busy.has(product.id)) return false;
+    this.busy = new Map(this.busy).set(product.id, action);
+    return true;
+  }
+
+  #finish(product: ProductDto): void {
+    const busy = new Map(this.busy);
+    busy.delete(product.id);
+    this.busy = busy;
+  }
+
+  /** Replaces the live region's text; clearing it first makes a repeated message heard again. */
+  async #say(message: StatusMessage): Promise<void> {
+    this.message = null;
+    await this.updateComplete;
+    this.message = message;
+    await this.updateComplete;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof ShopError ? error.message : describeFailure(error);
+}

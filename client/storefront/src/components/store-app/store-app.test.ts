@@ -1,0 +1,110 @@
+import { html } from 'lit';
+import { StockFeed } from '../../live/stock-feed.js';
+import { FakeStore } from '../../testing/fake-store.js';
+import {
+  $,
+  button,
+  deepActiveElement,
+  expect,
+  expectNamedControls,
+  expectRole,
+  mount,
+  press,
+  settle,
+  test,
+  textOf,
+  waitFor,
+} from '../../testing/harness.js';
+import './store-app.js';
+import type { StoreApp } from './store-app.js';
+
+function arrange(hash: string) {
+  history.replaceState(null, '', hash);
+  const store = new FakeStore();
+  const hoodie = store.addProduct({ name: 'Zip Hoodie', priceCents: 4900, stock: 80 });
+  const feed = new StockFeed();
+  const shop = store.shop({ feed });
+  return { store, hoodie, feed, shop };
+}
+
+async function app({ shop, feed }: ReturnType<typeof arrange>): Promise<StoreApp> {
+  const element = await mount<StoreApp>(html`<store-app .shop=${shop} .feed=${feed}></store-app>`);
+  return element;
+}
+
+const page = (element: StoreApp) => $(element, 'main').firstElementChild?.localName;
+
+async function navigate(hash: string): Promise<void> {
+  const changed = new Promise((resolve) =>
+    window.addEventListener('hashchange', resolve, { once: true }),
+  );
+  location.hash = hash;
+  await changed;
+}
+
+test('shows the page the hash names', async () => {
+  const arranged = arrange('#/');
+  const element = await app(arranged);
+  expect(page(element)).toBe('product-grid');
+  await navigate('#/cart');
+  await settle(element);
+  expect(page(element)).toBe('cart-view');
+  await navigate('#/orders/1234');
+  await settle(element);
+  expect(page(element)).toBe('order-confirmation');
+  expect($(element, 'order-confirmation').getAttribute('order-id')).toBe('1234');
+  await navigate('#/nowhere');
+  await settle(element);
+  expect(textOf(element)).toContain('Page not found');
+});
+
+test('the header: named links and the cart count', async () => {
+  const arranged = arrange('#/');
+  const cartId = arranged.store.addCart([{ productId: arranged.hoodie.id, quantity: 2 }]);
+  arranged.shop.cartIds.set(cartId);
+  const element = await app(arranged);
+  await waitFor(() => textOf($(element, 'nav')).includes('Cart 2'), 'cart count');
+  await expectRole('link', 'Cart, 2 items');
+  await expectRole('link', 'Flash Store');
+  await expectRole('navigation', 'Store');
+  await expectRole('button', 'Skip to content');
+  await expectNamedControls();
+});
+
+test('"Add to cart" on the grid updates the cart count in the header', async () => {
+  const arranged = arrange('#/');
+  const element = await app(arranged);
+  await waitFor(
+    () =>
+      element.shadowRoot?.querySelector('product-grid')?.shadowRoot?.querySelector('product-card'),
+    'grid',
+  );
+  await settle(element);
+  button(element, 'Add to cart: Zip Hoodie').click();
+  await waitFor(() => textOf($(element, 'nav')).includes('Cart 1'), 'count 1');
+  await expectRole('link', 'Cart, 1 item');
+});
+
+test('after "Buy now" it shows the confirmation and moves focus to its heading', async () => {
+  const arranged = arrange('#/');
+  const element = await app(arranged);
+  await waitFor(
+    () =>
+      element.shadowRoot?.querySelector('product-grid')?.shadowRoot?.querySelector('product-card'),
+    'grid',
+  );
+  await settle(element);
+  button(element, 'Buy now: Zip Hoodie').click();
+  await waitFor(() => location.hash.startsWith('#/orders/'), 'the order page');
+  await waitFor(() => textOf(element).includes('Thank you'), 'the confirmation');
+  await waitFor(() => deepActiveElement()?.localName === 'h1', 'focus on the heading');
+  expect(textOf(deepActiveElement()!)).toBe('Thank you! Your order is confirmed.');
+});
+
+test('the skip link moves focus to the content', async () => {
+  const arranged = arrange('#/');
+  const element = await app(arranged);
+  button(element, 'Skip to content').focus();
+  await press('Enter');
+  expect(deepActiveElement()?.localName).toBe('main');
+});

@@ -1,0 +1,135 @@
+import { expect, test, waitFor } from '../testing/harness.js';
+import {
+  type EventSourceLike,
+  type FeedStatus,
+  LiveStockFeed,
+  type StockUpdate,
+} from './stock-feed.js';
+
+/** Stands in for the browser's EventSource; the test opens, feeds and drops it. */
+class FakeEventSource extends EventTarget implements EventSourceLike {
+  readyState = 0;
+  closed = false;
+  constructor(readonly url: string) {
+    super();
+  }
+  open(): void {
+    this.readyState = 1;
+    this.dispatchEvent(new Event('open'));
+  }
+  send(data: unknown): void {
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    this.dispatchEvent(new MessageEvent('stock', { data: text }));
+  }
+  /** The connection fails; CONNECTING (0): the browser will retry; CLOSED (2): it gave up. */
+  drop(readyState: 0 | 2): void {
+    this.readyState = readyState;
+    this.dispatchEvent(new Event('error'));
+  }
+  close(): void {
+    this.readyState = 2;
+    this.closed = true;
+  }
+}
+
+function arrange() {
+  const sources: FakeEventSource[] = [];
+  let polls = 0;
+  const feed = new LiveStockFeed({
+    url: '/products/events',
+    pollIntervalMs: 25,
+    reconnectDelayMs: 60,
+    poll: async () => {
+      polls += 1;
+      return [{ productId: 'p1', stock: 40 + polls, version: 100 + polls }];
+    },
+    openEventSource: (url) => {
+      const source = new FakeEventSource(url);
+      sources.push(source);
+      return source;
+    },
+  });
+  const updates: StockUpdate[] = [];
+  const statuses: FeedStatus[] = [];
+  feed.subscribe((update) => updates.push(update));
+  feed.addEventListener('status', () => statuses.push(feed.status));
+  return { feed, sources, updates, statuses, polls: () => polls };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('passes on each stock event from the stream, and reports itself live', async () => {
+  const { feed, sources, updates, statuses } = arrange();
+  feed.start();
+  expect(sources.length).toBe(1);
+  expect(sources[0].url).toBe('/products/events');
+  expect(feed.status).toBe('connecting');
+  sources[0].open();
+  sources[0].send({ productId: 'p1', stock: 7, version: 12 });
+  sources[0].send('not json');
+  sources[0].send({ productId: 'p2' });
+  expect(updates).toEqual([{ productId: 'p1', stock: 7, version: 12 }]);
+  expect(statuses).toEqual(['connecting', 'live']);
+  feed.stop();
+});
+
+test('polls while the stream is down, reopens it, and catches up once it is back', async () => {
+  const { feed, sources, updates, polls } = arrange();
+  feed.start();
+  sources[0].open();
+  sources[0].drop(2); // e.g. a 503: the browser will not retry
+  expect(feed.status).toBe('polling');
+  expect(sources[0].closed).toBe(true);
+  await waitFor(() => polls() >= 2, 'two polls');
+  expect(updates[0]).toEqual({ productId: 'p1', stock: 41, version: 101 });
+  await waitFor(() => sources.length === 2, 'the stream reopened');
+  sources[1].open();
+  expect(feed.status).toBe('live');
+  const afterOpen = polls();
+  await sleep(80);
+  // One catch-up poll for what was missed, then no more polling.
+  expect(polls() - afterOpen <= 1).toBe(true);
+  const settled = polls();
+  await sleep(60);
+  expect(polls()).toBe(settled);
+  feed.stop();
+});
+
+test('while the browser retries by itself, polls without opening a second stream', async () => {
+  const { feed, sources, polls } = arrange();
+  feed.start();
+  sources[0].open();
+  sources[0].drop(0);
+  expect(feed.status).toBe('polling');
+  await waitFor(() => polls() >= 2, 'polling');
+  await sleep(80);
+  expect(sources.length).toBe(1);
+  sources[0].open();
+  expect(feed.status).toBe('live');
+  feed.stop();
+});
+
+test('backs off between attempts to reopen a stream that keeps failing', async () => {
+  const { feed, sources } = arrange();
+  feed.start();
+  sources[0].drop(2);
+  await waitFor(() => sources.length === 2, 'second attempt', 1000);
+  const second = performance.now();
+  sources[1].drop(2);
+  await waitFor(() => sources.length === 3, 'third attempt', 1000);
+  // The wait doubled: 60 ms before the second attempt, 120 ms before the third.
+  expect(performance.now() - second >= 100).toBe(true);
+  feed.stop();
+});
+
+test('stop() closes the stream and ends polling', async () => {
+  const { feed, sources, polls } = arrange();
+  feed.start();
+  sources[0].drop(0);
+  feed.stop();
+  expect(sources[0].closed).toBe(true);
+  expect(feed.status).toBe('idle');
+  const count = polls();
+  await sleep(60);
+  expect(polls()).toBe(count);
+});

@@ -1,0 +1,193 @@
+/** One product's stock as last heard. `version` is absent when only the count is known. */
+export interface StockUpdate {
+  productId: string;
+  stock: number;
+  version?: number;
+}
+
+/**
+ * How fresh the stock on screen is: `live` while the event stream is open, `polling` while it is
+ * down and the catalogue is re-read every few seconds instead.
+ */
+export type FeedStatus = 'idle' | 'connecting' | 'live' | 'polling';
+
+/** Dispatched by a {@link StockFeed} for every stock update. */
+export class StockUpdateEvent extends Event {
+  static readonly type = 'stock';
+  constructor(readonly update: StockUpdate) {
+    super(StockUpdateEvent.type);
+  }
+}
+
+/** Dispatched by a {@link StockFeed} when its {@link FeedStatus} changes. */
+export class FeedStatusEvent extends Event {
+  static readonly type = 'status';
+  constructor(readonly status: FeedStatus) {
+    super(FeedStatusEvent.type);
+  }
+}
+
+/**
+ * Stock news for the page. Views subscribe; anything that learns a product's stock (a checkout
+ * refused for lack of stock, a refreshed product) publishes it, so every view shows the same count.
+ *
+ * @fires stock - {@link StockUpdateEvent} for each update
+ * @fires status - {@link FeedStatusEvent} when the connection state changes
+ */
+export class StockFeed extends EventTarget {
+  #status: FeedStatus = 'idle';
+
+  get status(): FeedStatus {
+    return this.#status;
+  }
+
+  publish(update: StockUpdate): void {
+    this.dispatchEvent(new StockUpdateEvent(update));
+  }
+
+  /** Calls `listener` with each update until the returned function is called. */
+  subscribe(listener: (update: StockUpdate) => void): () => void {
+    const handler = (event: Event) => listener((event as StockUpdateEvent).update);
+    this.addEventListener(StockUpdateEvent.type, handler);
+    return () => this.removeEventListener(StockUpdateEvent.type, handler);
+  }
+
+  protected setStatus(status: FeedStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.dispatchEvent(new FeedStatusEvent(status));
+  }
+}
+
+/** The part of `EventSource` the feed uses, so tests can hand in a fake one. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  close(): void;
+}
+
+const CLOSED = 2;
+
+export interface LiveStockFeedOptions {
+  /** The Server-Sent Events stream of `stock` events. */
+  url?: string;
+  /** Reads every product's stock now; used while the stream is down. */
+  poll: () => Promise<StockUpdate[]>;
+  pollIntervalMs?: number;
+  /** First wait before reopening a stream the server closed; doubles up to `maxReconnectDelayMs`. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  openEventSource?: (url: string) => EventSourceLike;
+}
+
+/**
+ * Live stock from `GET /products/events` (one `stock` event per change, from any instance of the
+ * service). While the stream is down it polls instead, and it reopens the stream with backoff; after
+ * a gap it polls once more so that changes missed meanwhile are not lost.
+ */
+export class LiveStockFeed extends StockFeed {
+  readonly #url: string;
+  readonly #poll: () => Promise<StockUpdate[]>;
+  readonly #pollIntervalMs: number;
+  readonly #firstReconnectDelayMs: number;
+  readonly #maxReconnectDelayMs: number;
+  readonly #open: (url: string) => EventSourceLike;
+  #source: EventSourceLike | undefined;
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectDelayMs: number;
+  #polling = false;
+
+  constructor(options: LiveStockFeedOptions) {
+    super();
+    this.#url = options.url ?? '/products/events';
+    this.#poll = options.poll;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.#firstReconnectDelayMs = options.reconnectDelayMs ?? 2000;
+    this.#maxReconnectDelayMs = options.maxReconnectDelayMs ?? 30_000;
+    this.#reconnectDelayMs = this.#firstReconnectDelayMs;
+    this.#open = options.openEventSource ?? ((url) => new EventSource(url));
+  }
+
+  start(): void {
+    if (this.#source) return;
+    this.setStatus('connecting');
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#source?.close();
+    this.#source = undefined;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#stopPolling();
+    this.setStatus('idle');
+  }
+
+  #connect(): void {
+    this.#reconnectTimer = undefined;
+    const source = this.#open(this.#url);
+    this.#source = source;
+    source.addEventListener('open', () => {
+      if (source !== this.#source) return;
+      const missedSome = this.#pollTimer !== undefined;
+      this.#stopPolling();
+      this.#reconnectDelayMs = this.#firstReconnectDelayMs;
+      this.setStatus('live');
+      if (missedSome) void this.#pollOnce();
+    });
+    source.addEventListener('stock', (event) => {
+      const update = parseUpdate((event as MessageEvent<unknown>).data);
+      if (update) this.publish(update);
+    });
+    source.addEventListener('error', () => {
+      if (source !== this.#source) return;
+      this.#startPolling();
+      // CONNECTING: the browser retries by itself. CLOSED (e.g. a 503): reopen it ourselves.
+      if (source.readyState === CLOSED) {
+        source.close();
+        this.#reconnectTimer = setTimeout(() => this.#connect(), this.#reconnectDelayMs);
+        this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, this.#maxReconnectDelayMs);
+      }
+    });
+  }
+
+  #startPolling(): void {
+    this.setStatus('polling');
+    if (this.#pollTimer !== undefined) return;
+    this.#pollTimer = setInterval(() => void this.#pollOnce(), this.#pollIntervalMs);
+    void this.#pollOnce();
+  }
+
+  #stopPolling(): void {
+    clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
+  }
+
+  async #pollOnce(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      for (const update of await this.#poll()) this.publish(update);
+    } catch {
+      // Still down; the next tick tries again.
+    } finally {
+      this.#polling = false;
+    }
+  }
+}
+
+function parseUpdate(data: unknown): StockUpdate | undefined {
+  if (typeof data !== 'string') return undefined;
+  try {
+    const value = JSON.parse(data) as Partial<StockUpdate>;
+    if (typeof value.productId !== 'string' || !Number.isInteger(value.stock)) return undefined;
+    return {
+      productId: value.productId,
+      stock: value.stock as number,
+      version: Number.isInteger(value.version) ? value.version : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}

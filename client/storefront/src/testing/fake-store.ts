@@ -1,0 +1,344 @@
+// An in-memory stand-in for the Flash Store API, behind the SDK's `fetch` option: the components
+// and the Shop run unchanged on top of the real SDK; only the HTTP server is replaced. It follows
+// the API's contract (status codes, problem documents with `code`, versions) for the operations
+// the storefront uses, and lets a test play "another shopper" or make a request fail or wait.
+import { StockFeed } from '../live/stock-feed.js';
+import { memoryCartIds } from '../shop/cart-ids.js';
+import type {
+  CartDto,
+  CheckoutDto,
+  Client,
+  CreateCartDto,
+  ErrorCode,
+  OrderDto,
+  ProblemDetailsDto,
+  ProductDto,
+  SetCartItemDto,
+  StockShortageDto,
+} from '../shop/sdk.js';
+import { createStoreClient } from '../shop/sdk.js';
+import { Shop } from '../shop/shop.js';
+
+interface StoredCart {
+  id: string;
+  version: number;
+  status: 'open' | 'checked_out';
+  items: { productId: string; quantity: number }[];
+}
+
+type Problem = Partial<ProblemDetailsDto> & { status: number; code: ErrorCode | 'RATE_LIMITED' };
+
+interface Hold {
+  route: string;
+  reached: () => void;
+  released: Promise<void>;
+}
+
+let counter = 0;
+const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
+
+const TITLES: Partial<Record<string, string>> = {
+  NOT_FOUND: 'Not found',
+  OUT_OF_STOCK: 'Out of stock',
+  VERSION_CONFLICT: 'Version conflict',
+  CART_CHECKED_OUT: 'Cart checked out',
+  CART_EMPTY: 'Cart empty',
+};
+
+function problem({ status, code, ...rest }: Problem): Response {
+  const body = {
+    type: 'about:blank',
+    title: TITLES[code] ?? code,
+    status,
+    code,
+    detail: `${code} (fake)`,
+    ...rest,
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  });
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+export class FakeStore {
+  readonly products = new Map<string, ProductDto>();
+  readonly carts = new Map<string, StoredCart>();
+  readonly orders = new Map<string, OrderDto>();
+  /** Every request, as "METHOD /path". */
+  readonly requests: string[] = [];
+  #failures: { route: string; problem: Problem }[] = [];
+  #holds: Hold[] = [];
+
+  // ---- arranging -----------------------------------------------------------------------------
+
+  addProduct(fields: Partial<ProductDto> & { name: string }): ProductDto {
+    const product: ProductDto = {
+      id: uuid(),
+      sku: `SKU-${counter}`,
+      description: '',
+      priceCents: 1000,
+      currency: 'USD',
+      stock: 10,
+      version: 1,
+      ...fields,
+    };
+    this.products.set(product.id, product);
+    return { ...product };
+  }
+
+  /** Makes a cart directly (as if made earlier) and returns its id. */
+  addCart(items: { productId: string; quantity: number }[]): string {
+    const id = uuid();
+    this.carts.set(id, { id, version: 1, status: 'open', items: items.map((i) => ({ ...i })) });
+    return id;
+  }
+
+  /** Another shopper buys `quantity`: stock and version change behind the page's back. */
+  sell(productId: string, quantity: number): void {
+    const product = this.#product(productId);
+    product.stock -= quantity;
+    product.version += 1;
+  }
+
+  /** The admin edits the product. */
+  edit(productId: string, fields: Partial<ProductDto>): void {
+    Object.assign(this.#product(productId), fields);
+    this.#product(productId).version += 1;
+  }
+
+  /** Another window changes a cart line (0 removes it). */
+  editCart(cartId: string, productId: string, quantity: number): void {
+    const cart = this.carts.get(cartId)!;
+    cart.items = cart.items.filter((line) => line.productId !== productId);
+    if (quantity > 0) cart.items.push({ productId, quantity });
+    cart.version += 1;
+  }
+
+  /** The next request to `route` (e.g. "POST /checkout", "GET /products") gets this problem. */
+  failNext(route: string, problem: Problem): void {
+    this.#failures.push({ route, problem });
+  }
+
+  /**
+   * Requests to `route` wait until `release()`; `reached` resolves when the first one arrives.
+   */
+  hold(route: string): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    const hold: Hold = { route, reached, released };
+    this.#holds.push(hold);
+    return {
+      reached: arrived,
+      release: () => {
+        this.#holds = this.#holds.filter((h) => h !== hold);
+        release();
+      },
+    };
+  }
+
+  count(route: string): number {
+    return this.requests.filter((request) => request === route).length;
+  }
+
+  // ---- the SDK's view ------------------------------------------------------------------------
+
+  client(): Client {
+    return createStoreClient({ baseUrl: 'http://store.test', fetch: this.fetch });
+  }
+
+  /** A Shop on this fake, with its cart id in memory and a feed the test can also publish to. */
+  shop(options: { cartId?: string | null; feed?: StockFeed } = {}): Shop {
+    return new Shop({
+      client: this.client(),
+      cartIds: memoryCartIds(options.cartId ?? null),
+      feed: options.feed ?? new StockFeed(),
+    });
+  }
+
+  cartDto(id: string): CartDto {
+    const cart = this.carts.get(id)!;
+    const items = cart.items.map(({ productId, quantity }) => {
+      const product = this.#product(productId);
+      return {
+        productId,
+        name: product.name,
+        priceCents: product.priceCents,
+        quantity,
+        available: product.stock,
+        lineTotalCents: product.priceCents * quantity,
+      };
+    });
+    return {
+      id: cart.id,
+      version: cart.version,
+      status: cart.status,
+      items,
+      subtotalCents: items.reduce((sum, line) => sum + line.lineTotalCents, 0),
+      currency: items.length > 0 ? this.#product(items[0].productId).currency : null,
+    };
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(request.url);
+    const route = `${request.method} ${url.pathname}`;
+    this.requests.push(route);
+    const pattern = (r: string) => r === route || routeMatches(r, route);
+    for (const hold of this.#holds.filter((h) => pattern(h.route))) {
+      hold.reached();
+      await hold.released;
+    }
+    const failure = this.#failures.find((f) => pattern(f.route));
+    if (failure) {
+      this.#failures = this.#failures.filter((f) => f !== failure);
+      return problem(failure.problem);
+    }
+    const body = request.method === 'GET' ? undefined : await request.text();
+    return this.#handle(request.method, url, body ? JSON.parse(body) : undefined);
+  };
+
+  #handle(method: string, url: URL, body: unknown): Response {
+    const path = url.pathname.split('/').filter(Boolean);
+    const [first, id, sub, productId] = path;
+    if (method === 'GET' && first === 'products' && path.length === 1) {
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const all = [...this.products.values()];
+      return json(200, {
+        items: all.slice(offset, offset + limit),
+        total: all.length,
+        limit,
+        offset,
+      });
+    }
+    if (method === 'GET' && first === 'products' && id) {
+      const product = this.products.get(id);
+      return product ? json(200, product) : problem({ status: 404, code: 'NOT_FOUND' });
+    }
+    if (method === 'POST' && first === 'checkout') return this.#checkout(body as CheckoutDto);
+    if (method === 'POST' && first === 'cart' && !id) {
+      const cartId = this.addCart((body as CreateCartDto).items);
+      return json(201, this.cartDto(cartId));
+    }
+    if (first === 'cart' && id) {
+      const cart = this.carts.get(id);
+      if (!cart) return problem({ status: 404, code: 'NOT_FOUND' });
+      if (method === 'GET' && !sub) return json(200, this.cartDto(id));
+      if (method === 'PUT' && sub === 'items')
+        return this.#setItem(cart, productId, body as SetCartItemDto);
+      if (method === 'POST' && sub === 'checkout') return this.#checkoutCart(cart);
+    }
+    if (method === 'GET' && first === 'orders' && id) {
+      const order = this.orders.get(id);
+      return order ? json(200, order) : problem({ status: 404, code: 'NOT_FOUND' });
+    }
+    return problem({ status: 404, code: 'ROUTE_NOT_FOUND' });
+  }
+
+  #checkout(body: CheckoutDto): Response {
+    const product = this.products.get(body.productId);
+    if (!product) return problem({ status: 404, code: 'NOT_FOUND' });
+    if (body.expectedVersion !== undefined && body.expectedVersion !== product.version) {
+      return problem({ status: 409, code: 'VERSION_CONFLICT', currentVersion: product.version });
+    }
+    if (product.stock < body.quantity) {
+      return problem({
+        status: 409,
+        code: 'OUT_OF_STOCK',
+        productId: product.id,
+        requested: body.quantity,
+        available: product.stock,
+      });
+    }
+    product.stock -= body.quantity;
+    product.version += 1;
+    return json(201, this.#order([{ product, quantity: body.quantity }]));
+  }
+
+  #setItem(cart: StoredCart, productId: string, body: SetCartItemDto): Response {
+    if (body.version !== cart.version) {
+      return problem({ status: 409, code: 'VERSION_CONFLICT', currentVersion: cart.version });
+    }
+    if (cart.status === 'checked_out') return problem({ status: 409, code: 'CART_CHECKED_OUT' });
+    if (!this.products.has(productId)) return problem({ status: 404, code: 'NOT_FOUND' });
+    const line = cart.items.find((item) => item.productId === productId);
+    if (body.quantity === 0) cart.items = cart.items.filter((item) => item !== line);
+    else if (line) line.quantity = body.quantity;
+    else cart.items.push({ productId, quantity: body.quantity });
+    cart.version += 1;
+    return json(200, this.cartDto(cart.id));
+  }
+
+  #checkoutCart(cart: StoredCart): Response {
+    if (cart.status === 'checked_out') return problem({ status: 409, code: 'CART_CHECKED_OUT' });
+    if (cart.items.length === 0) return problem({ status: 422, code: 'CART_EMPTY' });
+    const lines = cart.items.map(({ productId, quantity }) => ({
+      product: this.#product(productId),
+      quantity,
+    }));
+    const shortages: StockShortageDto[] = lines
+      .filter(({ product, quantity }) => quantity > product.stock)
+      .map(({ product, quantity }) => ({
+        productId: product.id,
+        requested: quantity,
+        available: product.stock,
+      }));
+    if (shortages.length > 0) {
+      return problem({ status: 409, code: 'OUT_OF_STOCK', ...shortages[0], shortages });
+    }
+    for (const { product, quantity } of lines) {
+      product.stock -= quantity;
+      product.version += 1;
+    }
+    cart.status = 'checked_out';
+    cart.version += 1;
+    return json(201, this.#order(lines));
+  }
+
+  #order(lines: { product: ProductDto; quantity: number }[]): OrderDto {
+    const order: OrderDto = {
+      id: uuid(),
+      status: 'confirmed',
+      items: lines.map(({ product, quantity }) => ({
+        productId: product.id,
+        name: product.name,
+        quantity,
+        unitPriceCents: product.priceCents,
+      })),
+      totalCents: lines.reduce(
+        (sum, { product, quantity }) => sum + product.priceCents * quantity,
+        0,
+      ),
+      currency: lines[0].product.currency,
+      createdAt: new Date('2026-11-24T10:30:00Z').toISOString(),
+    };
+    this.orders.set(order.id, order);
+    return order;
+  }
+
+  #product(id: string): ProductDto {
+    const product = this.products.get(id);
+    if (!product) throw new Error(`FakeStore: no product ${id}`);
+    return product;
+  }
+}
+
+/** "GET /cart/*" matches "GET /cart/123"; "*" stands for one path segment. */
+function routeMatches(pattern: string, route: string): boolean {
+  if (!pattern.includes('*')) return false;
+  const regex = new RegExp(`^${pattern.split('*').map(escape).join('[^/]+')}$`);
+  return regex.test(route);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

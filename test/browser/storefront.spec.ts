@@ -1,0 +1,290 @@
+// The storefront end to end, as a shopper uses it: a real headless Chromium on the built storefront,
+// served by the real app on a real PostgreSQL. "Another shopper" buys through the generated SDK
+// over HTTP while the page is open. Nothing is faked. Screenshots of the main states are saved
+// under test-output/screenshots/.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  type Client,
+  type CreateProductDto,
+  checkout,
+  createProduct,
+  createStoreClient,
+  getOrder,
+} from '../../client/sdk/src/index';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app';
+import { soldOf, storedProduct } from '../support/database';
+import { describeInBrowser, launchBrowser, screenshotPath } from './support/browser';
+import { buildStorefront } from './support/vite';
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+describeInBrowser('storefront in Chromium against the real service', () => {
+  let outDir: string;
+  let t: TestApp;
+  let browser: Browser;
+  let otherShopper: Client;
+  let admin: Client;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'storefront-'));
+    [, browser] = await Promise.all([buildStorefront(outDir), launchBrowser()]);
+    t = await startTestApp({
+      env: { STOREFRONT_DIR: outDir, RATE_LIMIT_CHECKOUT_PER_MINUTE: '0' },
+    });
+    otherShopper = createStoreClient({ baseUrl: t.baseUrl });
+    admin = createStoreClient({ baseUrl: t.baseUrl, adminToken: ADMIN_TOKEN });
+    // A small catalogue for the screenshots; each test also makes the products it changes.
+    for (const product of [
+      {
+        name: 'Classic Cotton Tee',
+        priceCents: 1900,
+        stock: 250,
+        description: 'Soft organic cotton, regular fit.',
+      },
+      {
+        name: 'Enamel Camp Mug',
+        priceCents: 1400,
+        stock: 120,
+        description: '350 ml, dishwasher safe.',
+      },
+      {
+        name: 'Zip Hoodie',
+        priceCents: 4900,
+        stock: 80,
+        description: 'Brushed fleece with a full zip.',
+      },
+    ]) {
+      await addProduct(product);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  let skus = 0;
+
+  /** Adds a product to the catalogue through the admin API. */
+  async function addProduct(fields: Omit<CreateProductDto, 'sku' | 'currency'>) {
+    const { data, error } = await createProduct({
+      client: admin,
+      body: { sku: `BROWSER-${++skus}`, currency: 'USD', ...fields },
+    });
+    if (!data) throw new Error(`create product: ${JSON.stringify(error)}`);
+    return data;
+  }
+
+  async function openStore(viewport = DESKTOP, hash = '#/'): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${t.baseUrl}/${hash}`);
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    return page;
+  }
+
+  const card = (page: Page, name: string) => page.getByRole('article', { name, exact: true });
+  const status = (page: Page) => page.getByRole('status');
+
+  async function waitForLiveStock(page: Page): Promise<void> {
+    await page.getByText('Live stock: counts change as other shoppers buy.').waitFor();
+  }
+
+  /** Every button, link and field on the page has an accessible name. */
+  async function expectNamedControls(page: Page): Promise<void> {
+    const snapshot = await page.locator('store-app').ariaSnapshot();
+    expect(snapshot).toContain('- button "');
+    const unnamed = snapshot
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^- (button|link|spinbutton|textbox|checkbox|combobox)(?! ")/.test(line));
+    expect(unnamed).toEqual([]);
+  }
+
+  it('serves the storefront at / next to the API', async () => {
+    const response = await fetch(`${t.baseUrl}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('<store-app>');
+  });
+
+  it('browse, add two products to the cart, check out, see the confirmation', async () => {
+    const page = await openStore();
+    await card(page, 'Zip Hoodie').getByText('80 left').waitFor();
+    await expectNamedControls(page);
+    expect(await card(page, 'Zip Hoodie').getByText('$49.00').count()).toBe(1);
+    await waitForLiveStock(page);
+    await page.screenshot({ path: screenshotPath('01-grid-desktop'), fullPage: true });
+
+    // From the keyboard: focus the button and press Enter.
+    await page.getByRole('button', { name: 'Add to cart: Zip Hoodie' }).focus();
+    await page.keyboard.press('Enter');
+    await status(page).getByText('Added Zip Hoodie to your cart (1 item).').waitFor();
+    await page.getByRole('button', { name: 'Add to cart: Enamel Camp Mug' }).click();
+    await status(page).getByText('Added Enamel Camp Mug to your cart (2 items).').waitFor();
+    await page.getByRole('link', { name: 'Cart, 2 items' }).click();
+
+    await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+    await page.getByRole('button', { name: 'Increase quantity: Zip Hoodie' }).click();
+    await page.getByText('Subtotal (3 items): $112.00').waitFor();
+    await expectNamedControls(page);
+    await page.screenshot({ path: screenshotPath('02-cart-desktop'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    const orderId = decodeURIComponent(new URL(page.url()).hash.replace('#/orders/', ''));
+    await page.getByText(orderId).waitFor();
+    // Lines come in the order the API lists them; compare them as a set.
+    const rows = (await page.getByRole('row').allInnerTexts()).map((row) =>
+      row.replace(/\s+/g, ' ').trim(),
+    );
+    expect(rows[0]).toBe('Item Quantity Price Total');
+    expect(rows.slice(1, -1).sort()).toEqual([
+      'Enamel Camp Mug 1 $14.00 $14.00',
+      'Zip Hoodie 2 $49.00 $98.00',
+    ]);
+    expect(rows.at(-1)).toBe('Total $112.00');
+    await page.screenshot({ path: screenshotPath('03-confirmation-desktop'), fullPage: true });
+
+    // The order is really stored, and the cart is gone from the header.
+    const { data: order } = await getOrder({ client: otherShopper, path: { id: orderId } });
+    expect(order).toMatchObject({ totalCents: 11200, currency: 'USD' });
+    await page.getByRole('link', { name: 'Cart, 0 items' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('flash-store.cart-id'))).toBeNull();
+  });
+
+  it('buy a product until it sells out and see "Sold out"', async () => {
+    const sneaker = await addProduct({
+      name: 'Flash Sneaker 12.12 Limited',
+      priceCents: 12900,
+      stock: 2,
+      description: 'Only a handful made.',
+    });
+    const page = await openStore();
+    const buy = page.getByRole('button', { name: 'Buy now: Flash Sneaker 12.12 Limited' });
+    for (const left of ['Only 2 left', 'Only 1 left']) {
+      await card(page, 'Flash Sneaker 12.12 Limited').getByText(left).waitFor();
+      await buy.click();
+      await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+      await page.getByRole('link', { name: 'Continue shopping' }).click();
+      await page.getByRole('heading', { name: 'Flash sale' }).waitFor();
+    }
+    const soldOut = card(page, 'Flash Sneaker 12.12 Limited');
+    await soldOut.getByText('Sold out').waitFor();
+    expect(await buy.isDisabled()).toBe(true);
+    expect(
+      await page
+        .getByRole('button', { name: 'Add to cart: Flash Sneaker 12.12 Limited' })
+        .isDisabled(),
+    ).toBe(true);
+    await soldOut.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('04-sold-out-desktop'), fullPage: true });
+
+    expect(await storedProduct(t.db, sneaker.id)).toMatchObject({ stock: 0 });
+    expect(await soldOf(t.db, sneaker.id)).toEqual({ orders: 2, lines: 2, units: 2 });
+  });
+
+  it('watch stock fall live while another client buys, without reloading', async () => {
+    const bottle = await addProduct({
+      name: 'Steel Water Bottle',
+      priceCents: 2400,
+      stock: 12,
+      description: 'Keeps drinks cold for 24 hours.',
+    });
+    const page = await openStore();
+    await card(page, 'Steel Water Bottle').getByText('12 left').waitFor();
+    await waitForLiveStock(page);
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+
+    const first = await checkout({
+      client: otherShopper,
+      body: { productId: bottle.id, quantity: 5 },
+    });
+    expect(first.response?.status).toBe(201);
+    // Polling runs only while the stream is down, every 5 s: this must come from the stream.
+    await card(page, 'Steel Water Bottle').getByText('7 left').waitFor({ timeout: 4000 });
+
+    await checkout({ client: otherShopper, body: { productId: bottle.id, quantity: 7 } });
+    await card(page, 'Steel Water Bottle').getByText('Sold out').waitFor({ timeout: 4000 });
+    expect(
+      await page.getByRole('button', { name: 'Buy now: Steel Water Bottle' }).isDisabled(),
+    ).toBe(true);
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  });
+
+  it('a cart checkout that runs short says how many are left and keeps the cart', async () => {
+    const cap = await addProduct({
+      name: 'Wool Cap',
+      priceCents: 2200,
+      stock: 2,
+      description: 'Merino blend, one size.',
+    });
+    const page = await openStore();
+    const add = page.getByRole('button', { name: 'Add to cart: Wool Cap' });
+    await add.click();
+    await status(page).getByText('Added Wool Cap to your cart (1 item).').waitFor();
+    await add.click();
+    await status(page).getByText('Added Wool Cap to your cart (2 items).').waitFor();
+    await page.getByRole('link', { name: 'Cart, 2 items' }).click();
+    await page.getByText('Subtotal (2 items): $44.00').waitFor();
+
+    // Someone else buys one of the two caps while this shopper looks at the cart.
+    await checkout({ client: otherShopper, body: { productId: cap.id, quantity: 1 } });
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await status(page)
+      .getByText(
+        'Not checked out: only 1 Wool Cap left (you asked for 2). Nothing was bought and your cart is kept; change or remove that item and check out again.',
+      )
+      .waitFor();
+    await page.getByText('Only 1 left').waitFor();
+    await page.screenshot({ path: screenshotPath('05-cart-short-desktop'), fullPage: true });
+
+    await page.getByRole('spinbutton', { name: 'Quantity: Wool Cap' }).fill('1');
+    await page.getByRole('spinbutton', { name: 'Quantity: Wool Cap' }).press('Enter');
+    await page.getByText('Subtotal (1 item): $22.00').waitFor();
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    expect(await storedProduct(t.db, cap.id)).toMatchObject({ stock: 0 });
+  });
+
+  it('works at phone width', async () => {
+    const page = await openStore(PHONE);
+    await card(page, 'Zip Hoodie').waitFor();
+    await waitForLiveStock(page);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: screenshotPath('06-grid-phone'), fullPage: false });
+
+    await page.getByRole('button', { name: 'Add to cart: Classic Cotton Tee' }).click();
+    await status(page).getByText('Added Classic Cotton Tee to your cart (1 item).').waitFor();
+    await page.getByRole('button', { name: 'Add to cart: Zip Hoodie' }).click();
+    await status(page).getByText('Added Zip Hoodie to your cart (2 items).').waitFor();
+    await page.getByRole('link', { name: 'Cart, 2 items' }).click();
+    await page.getByText('Subtotal (2 items): $68.00').waitFor();
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: screenshotPath('07-cart-phone'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    await page.screenshot({ path: screenshotPath('08-confirmation-phone'), fullPage: true });
+  });
+});
