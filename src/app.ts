@@ -2,14 +2,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from '@nestjs/common';
 import helmet from '@fastify/helmet';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './common/config';
+import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
+import { toProblem } from './common/problem-details';
+import { PROBLEM_CONTENT_TYPE } from './common/problem-details.filter';
 import { MetricsService } from './observability/metrics.service';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -80,18 +84,32 @@ export async function createApp(
   const logger = createLogger(options.silent ? 'silent' : config.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // One line per request is written by observeRequests, with the fields we want.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     trustProxy: trustProxy(config.TRUST_PROXY),
+    // Malformed URLs are refused by the router before any route runs: answer them as problems too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(
+        new ValidationFailedError([{ field: 'url', message: error.message }]),
+      );
+      void reply
+        .status(problem.status)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send({ ...problem, instance: request.url, requestId: request.id });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, databaseUrl),
     adapter,
-    { logger: new PinoLoggerService(logger) },
+    // JSON only: Nest's urlencoded parser stays off, and Fastify's text/plain one is removed
+    // below, so any other body is 415 UNSUPPORTED_MEDIA_TYPE.
+    { logger: new PinoLoggerService(logger), bodyParser: false },
   );
+  adapter.getInstance().removeContentTypeParser('text/plain');
   await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
   const origins = config.CORS_ORIGINS.split(',')
     .map((o) => o.trim())

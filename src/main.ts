@@ -3,13 +3,15 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './common/config';
+import { createLogger, PinoLoggerService } from './common/logging';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './common/database/embedded-postgres';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
 
 async function bootstrap(): Promise<void> {
-  const logger = new Logger('Main');
   const config = loadConfig();
+  Logger.overrideLogger(new PinoLoggerService(createLogger(config.LOG_LEVEL)));
+  const logger = new Logger('Main');
   if (!config.ADMIN_TOKEN) {
     logger.warn('ADMIN_TOKEN is not set: the admin routes will refuse every request');
   }

@@ -8,14 +8,23 @@ import {
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, type Observable, of, throwError } from 'rxjs';
-import { DomainError, ValidationFailedError } from '../common/errors';
+import { DomainError, type ErrorCode, ValidationFailedError } from '../common/errors';
 import { type ProblemDetails, ReplayedProblem, toProblem } from '../common/problem-details';
 import { fingerprint, type IdempotencyClaim, IdempotencyService } from './idempotency.service';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/** Outcomes a retry with the same key could change; their key is released, not stored. */
-const RETRYABLE_CODES = new Set(['VERSION_CONFLICT', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE']);
+/**
+ * Refusals the checkout itself decided, replayed to a retry with the same key. Anything else
+ * (invalid input, a lost race, a rate limit, a server error) releases the key, as with Stripe:
+ * the request never really ran, and a corrected retry may use the same key.
+ */
+const STORED_REFUSALS = new Set<ErrorCode>([
+  'NOT_FOUND',
+  'OUT_OF_STOCK',
+  'CART_CHECKED_OUT',
+  'CART_EMPTY',
+]);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -72,9 +81,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
   }
 
-  /** A definite refusal (sold out, not found...) is stored and replayed; anything else frees the key. */
   private async settleFailure(claim: IdempotencyClaim, error: unknown): Promise<void> {
-    if (error instanceof DomainError && !RETRYABLE_CODES.has(error.code)) {
+    if (error instanceof DomainError && STORED_REFUSALS.has(error.code)) {
       const problem = toProblem(error);
       await this.idempotency.complete(claim, problem.status, problem);
     } else {

@@ -63,16 +63,18 @@ export type DatabaseFingerprint = Record<
  * Two equal fingerprints mean nothing was inserted, updated or deleted in between.
  */
 export async function fingerprint(db: TestDatabase): Promise<DatabaseFingerprint> {
-  const entries = await Promise.all(
-    STORE_TABLES.map(async (table) => {
-      const [row] = await db.query<{ rows: string; digest: string | null }>(
-        `select count(*) as rows, md5(string_agg(t::text, '|' order by t::text)) as digest
+  // One round trip: a row per table with its row count and an md5 over its sorted rows.
+  const rows = await db.query<{ name: string; rows: string; digest: string | null }>(
+    STORE_TABLES.map(
+      (table) =>
+        `select '${table}' as name, count(*) as rows,
+                md5(string_agg(t::text, '|' order by t::text)) as digest
            from ${table} t`,
-      );
-      return [table, { rows: Number(row.rows), digest: row.digest }] as const;
-    }),
+    ).join(' union all '),
   );
-  return Object.fromEntries(entries) as DatabaseFingerprint;
+  return Object.fromEntries(
+    rows.map((row) => [row.name, { rows: Number(row.rows), digest: row.digest }]),
+  ) as DatabaseFingerprint;
 }
 
 /** A product's stock and version as stored now. */

@@ -1,9 +1,11 @@
 import { Type } from 'class-transformer';
+import { ToLowerCase } from '../../common/validation';
 import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
   IsInt,
+  IsObject,
   IsUUID,
   Max,
   Min,
@@ -15,6 +17,7 @@ export const MAX_CART_LINES = 100;
 
 export class CartLineInput {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @ToLowerCase()
   @IsUUID()
   productId: string;
 
@@ -29,6 +32,8 @@ export class CreateCartDto {
   /** The cart's first lines; may be empty. Each product at most once. */
   @IsArray()
   @ArrayMaxSize(MAX_CART_LINES)
+  // @ValidateNested alone lets a line that is an array through.
+  @IsObject({ each: true })
   @ArrayUnique((line: CartLineInput) => line?.productId, {
     message: 'items must name each product at most once',
   })

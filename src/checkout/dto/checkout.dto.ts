@@ -1,8 +1,10 @@
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsOmittable, ToLowerCase } from '../../common/validation';
 import { MAX_QUANTITY } from '../../cart/dto/cart.dto';
 
 export class CheckoutDto {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @ToLowerCase()
   @IsUUID()
   productId: string;
 
@@ -18,7 +20,7 @@ export class CheckoutDto {
    * arrival order for as long as stock lasts.
    * @example 3
    */
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   expectedVersion?: number;

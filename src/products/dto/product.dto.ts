@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsOmittable, ToUpperCase } from '../../common/validation';
 import {
   IsInt,
   IsISO4217CurrencyCode,
@@ -50,7 +51,7 @@ export class CreateProductDto {
   name: string;
 
   /** @example "Organic cotton." */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
@@ -62,6 +63,7 @@ export class CreateProductDto {
   priceCents: number;
 
   /** ISO 4217 code. @example "USD" */
+  @ToUpperCase()
   @IsISO4217CurrencyCode()
   currency: string;
 
@@ -78,28 +80,29 @@ export class UpdateProductDto {
   @Min(1)
   version: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE_CENTS)
   priceCents?: number;
 
-  @IsOptional()
+  @IsOmittable()
+  @ToUpperCase()
   @IsISO4217CurrencyCode()
   currency?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(MAX_STOCK)

@@ -1,0 +1,87 @@
+import { AppConfig, ConfigError, loadConfig } from '../../src/common/config';
+
+const configError = (env: Record<string, string>): ConfigError => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+};
+
+describe('loadConfig', () => {
+  it('applies the defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toBeInstanceOf(AppConfig);
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATA_DIR: '.data',
+      DB_POOL_SIZE: 10,
+      SEED_DEMO_DATA: true,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('converts and keeps valid values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DB_POOL_SIZE: '25',
+      SEED_DEMO_DATA: 'false',
+      DATABASE_URL: 'postgresql://user:pw@db.internal:5432/store',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      DB_POOL_SIZE: 25,
+      SEED_DEMO_DATA: false,
+      DATABASE_URL: 'postgresql://user:pw@db.internal:5432/store',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+    });
+  });
+
+  it('treats empty strings as unset and ignores unrelated variables', () => {
+    const config = loadConfig({ PORT: '', ADMIN_TOKEN: '', PATH: '/usr/bin', HOME: '/root' });
+    expect(config.PORT).toBe(3000);
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config).not.toHaveProperty('PATH');
+  });
+
+  it('does not read process.env when given an environment', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).PORT).toBe(3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['ADMIN_TOKEN', 'short'],
+    ['ADMIN_TOKEN', 'x'.repeat(513)],
+    ['DATABASE_URL', 'mysql://user@localhost/store'],
+    ['DATABASE_URL', 'localhost:5432'],
+    ['DB_POOL_SIZE', '0'],
+    ['DB_POOL_SIZE', 'many'],
+    ['SEED_DEMO_DATA', 'maybe'],
+  ])('refuses %s=%j with a ConfigError naming it', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+  });
+
+  it('names every bad variable at once', () => {
+    const error = configError({ PORT: 'abc', ADMIN_TOKEN: 'short', DATABASE_URL: 'mysql://x' });
+    for (const name of ['PORT', 'ADMIN_TOKEN', 'DATABASE_URL']) {
+      expect(error.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+    }
+    expect(error.message).not.toMatch(/^\s+DB_POOL_SIZE: /m);
+  });
+});
