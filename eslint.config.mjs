@@ -10,6 +10,7 @@ export default tseslint.config(
       '.data/**',
       'coverage/**',
       'test-output/**',
+      'bench/results/tmp/**',
       'client/**/dist/**',
       'client/sdk/src/generated/**',
       'src/migrations/Migration*.ts',

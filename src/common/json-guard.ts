@@ -7,9 +7,10 @@ export const MAX_JSON_DEPTH = 32;
  */
 const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
-// A NUL cannot be stored in PostgreSQL text; a lone surrogate is not valid UTF-8.
-const UNSTORABLE_TEXT =
-  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A NUL cannot be stored in PostgreSQL text; a lone surrogate is not valid UTF-8. */
+const isUnstorable = (text: string) => text.includes('\0') || LONE_SURROGATE.test(text);
 
 /**
  * Looks through a parsed request body (or query) for what validation cannot be trusted with;
@@ -20,7 +21,7 @@ export function findUnsafeJson(root: unknown): string | undefined {
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) return 'Text must not contain NUL or unpaired surrogates.';
+      if (isUnstorable(value)) return 'Text must not contain NUL or unpaired surrogates.';
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
