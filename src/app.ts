@@ -1,7 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from '@nestjs/common';
-import helmet from '@fastify/helmet';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -12,6 +11,7 @@ import type { AppConfig } from './common/config';
 import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
+import { securityHeaders } from './common/security-headers';
 import { toProblem } from './common/problem-details';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.filter';
 import { MetricsService } from './observability/metrics.service';
@@ -110,7 +110,16 @@ export async function createApp(
     { logger: new PinoLoggerService(logger), bodyParser: false },
   );
   adapter.getInstance().removeContentTypeParser('text/plain');
-  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
+  const headers = securityHeaders({
+    contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      void reply.headers(headers);
+      done();
+    });
   const origins = config.CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);

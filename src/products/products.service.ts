@@ -24,11 +24,22 @@ export const toProductDto = (p: Product): ProductDto => ({
 export class ProductsService {
   constructor(private readonly em: EntityManager) {}
 
+  /**
+   * A page of the catalogue, read as plain rows rather than entities: a listing changes nothing,
+   * and hydrating entities (and the query builder) took about half of this route's throughput in
+   * the benchmark. Writes still all go through the entity and its version.
+   */
   async list(limit: number, offset: number): Promise<ProductPageDto> {
-    const [products, total] = await this.em
-      .fork()
-      .findAndCount(Product, {}, { orderBy: { name: 'asc', id: 'asc' }, limit, offset });
-    return { items: products.map(toProductDto), total, limit, offset };
+    const connection = this.em.getConnection();
+    const [items, [{ total }]] = await Promise.all([
+      connection.execute<ProductDto[]>(
+        `select id, sku, name, description, price_cents as "priceCents", currency, stock, version
+           from products order by name, id limit ? offset ?`,
+        [limit, offset],
+      ),
+      connection.execute<{ total: string }[]>('select count(*) as total from products'),
+    ]);
+    return { items, total: Number(total), limit, offset };
   }
 
   async get(id: string): Promise<ProductDto> {
