@@ -1,0 +1,133 @@
+/**
+ * The sale batcher alone, without HTTP: boots the built application context (MikroORM, the
+ * SaleBatcher) in this process and has `shoppers` loops call `SaleBatcher.sell()` until the
+ * product sells out. Reports orders/s and this process's CPU time per order, which is the
+ * batcher's own cost, free of the HTTP stack. Used for the tuning in bench/NOTES.md.
+ *
+ *   npx nest build && node bench/batcher.ts [--stock 20000] [--shoppers 200] [--rounds 3]
+ *                                           [--pool 10] [--dist dist]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { query, startDatabase } from './lib/postgres.ts';
+import { round, summarise } from './lib/stats.ts';
+
+interface Sale {
+  sell(productId: string, quantity: number): Promise<unknown>;
+}
+interface AppContext {
+  get(token: unknown): unknown;
+  close(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+const { values } = parseArgs({
+  options: {
+    stock: { type: 'string', default: '20000' },
+    shoppers: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '3' },
+    pool: { type: 'string', default: '10' },
+    dist: { type: 'string', default: 'dist' },
+  },
+});
+
+const tmpDir = join(root, 'bench/results/tmp');
+await mkdir(tmpDir, { recursive: true });
+// Copies of dist under bench/ are CommonJS, unlike the bench's own files (bench/package.json).
+await writeFile(join(tmpDir, 'package.json'), '{ "type": "commonjs" }\n');
+const dataDir = join(tmpDir, 'postgres-batcher');
+const db = await startDatabase({
+  dist: resolve(root, values.dist),
+  dataDir,
+  maxConnections: 300,
+  log: () => undefined,
+});
+let context: AppContext | undefined;
+let failed = false;
+try {
+  require(join(root, 'node_modules/reflect-metadata'));
+  const { NestFactory } = require(join(root, 'node_modules/@nestjs/core')) as {
+    NestFactory: {
+      createApplicationContext(module: unknown, options: object): Promise<AppContext>;
+    };
+  };
+  const { AppModule } = require(join(root, values.dist, 'app.module.js')) as {
+    AppModule: { forRoot(config: unknown, url: string): unknown };
+  };
+  const { loadConfig } = require(join(root, values.dist, 'common/config.js')) as {
+    loadConfig(env: Record<string, string>): unknown;
+  };
+  const { SaleBatcher } = require(join(root, values.dist, 'checkout/sale-batcher.js')) as {
+    SaleBatcher: unknown;
+  };
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    SEED_DEMO_DATA: 'false',
+    LOG_LEVEL: 'warn',
+    DB_POOL_SIZE: values.pool,
+  });
+  context = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url), {
+    logger: false,
+  });
+  const batcher = context.get(SaleBatcher) as Sale;
+
+  const runId = randomBytes(3).toString('hex');
+  const sale = async (stock: number, label: string) => {
+    const [{ id }] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO products (id, sku, name, price_cents, currency, stock)
+       VALUES (gen_random_uuid(), $1, 'Batcher', 1999, 'USD', $2) RETURNING id`,
+      [`BATCHER-${runId}-${label}`, stock],
+    );
+    await query(db.url, 'CHECKPOINT');
+    const latencies: number[] = [];
+    let errors = 0;
+    const cpuBefore = process.cpuUsage();
+    const startedAt = performance.now();
+    await Promise.all(
+      Array.from({ length: Number(values.shoppers) }, async () => {
+        for (;;) {
+          const sentAt = performance.now();
+          try {
+            await batcher.sell(id, 1);
+            latencies.push(performance.now() - sentAt);
+          } catch (error) {
+            if ((error as { code?: string }).code === 'OUT_OF_STOCK') return;
+            errors++;
+            if (errors > 100) throw error;
+          }
+        }
+      }),
+    );
+    const ms = performance.now() - startedAt;
+    const cpu = process.cpuUsage(cpuBefore);
+    const [row] = await query<{ units: string }>(
+      db.url,
+      'SELECT coalesce(sum(quantity), 0) AS units FROM order_items WHERE product_id = $1',
+      [id],
+    );
+    if (Number(row.units) !== latencies.length || Number(row.units) > stock) failed = true;
+    return {
+      label,
+      ordersPerSecond: round((latencies.length / ms) * 1000),
+      p99Ms: summarise(latencies).p99Ms,
+      cpuMsPerOrder: round((cpu.user + cpu.system) / 1000 / latencies.length, 4),
+      cpuPercent: round(((cpu.user + cpu.system) / 1000 / ms) * 100),
+      errors,
+      unitsInDatabase: Number(row.units),
+    };
+  };
+  await sale(5000, 'warm-up');
+  for (let i = 1; i <= Number(values.rounds); i++) {
+    console.log(JSON.stringify(await sale(Number(values.stock), `round-${i}`)));
+  }
+} finally {
+  await context?.close();
+  await db.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+
+export const PHASES = ['raw', 'flash', 'costs', 'browse', 'sweep', 'two'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  /** Units of the flash-sale product. */
+  stock: number;
+  /** Concurrent shoppers in the flash sale (and the second raw-ceiling concurrency). */
+  shoppers: number;
+  /** Seconds of each fixed-duration measurement (raw ceiling, browsing). */
+  durationS: number;
+  browseConnections: number;
+  sweep: number[];
+  sweepStock: number;
+  /** Passed to the service as DB_POOL_SIZE when set; else the service's default. */
+  poolSize?: number;
+  /** Every flash sale stops at this deadline even if it has not sold out. */
+  deadlineS: number;
+  phases: Set<Phase>;
+  outDir: string;
+  /** The service build to run; a copy of `dist` lets variants be compared. */
+  dist: string;
+  databaseUrl?: string;
+}
+
+const HELP = `npm run bench [-- options]
+
+Options (environment variable in brackets):
+  --stock N              flash-sale stock (BENCH_STOCK, default 20000)
+  --shoppers N           concurrent shoppers (BENCH_SHOPPERS, default 200)
+  --duration S           seconds per raw-SQL and browsing measurement (BENCH_DURATION, default 8)
+  --browse-connections N connections for GET /products (BENCH_BROWSE_CONNECTIONS, default 100)
+  --sweep LIST           shopper counts of the concurrency sweep (BENCH_SWEEP, default 8,32,128,512)
+  --sweep-stock N        stock per sweep point (BENCH_SWEEP_STOCK, default 5000)
+  --pool N               the service's DB_POOL_SIZE (DB_POOL_SIZE, default: the service's own)
+  --deadline S           give up a sale after S seconds (BENCH_DEADLINE, default 120)
+  --only LIST            run only these phases: ${PHASES.join(',')} (BENCH_ONLY)
+  --skip LIST            skip these phases (BENCH_SKIP)
+  --out DIR              results folder (BENCH_OUT, default bench/results)
+  --dist DIR             the service build to run (BENCH_DIST, default dist)
+
+DATABASE_URL points the benchmark at an existing PostgreSQL instead of an embedded one.`;
+
+const positive = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new Error(`${name} must be a positive integer, got "${value}"`);
+  }
+  return number;
+};
+
+const phaseList = (name: string, value: string): Phase[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      if (!(PHASES as readonly string[]).includes(item)) {
+        throw new Error(`${name}: unknown phase "${item}" (phases: ${PHASES.join(', ')})`);
+      }
+      return item as Phase;
+    });
+
+export function readOptions(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stock: { type: 'string' },
+      shoppers: { type: 'string' },
+      duration: { type: 'string' },
+      'browse-connections': { type: 'string' },
+      sweep: { type: 'string' },
+      'sweep-stock': { type: 'string' },
+      pool: { type: 'string' },
+      deadline: { type: 'string' },
+      only: { type: 'string' },
+      skip: { type: 'string' },
+      out: { type: 'string' },
+      dist: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  const sweepText = values.sweep ?? env.BENCH_SWEEP ?? '8,32,128,512';
+  const sweep = sweepText
+    .split(',')
+    .filter((item) => item.trim() !== '')
+    .map((item) => positive('--sweep', item.trim(), 0));
+  const only = values.only ?? env.BENCH_ONLY;
+  const skip = values.skip ?? env.BENCH_SKIP;
+  const phases = new Set<Phase>(only ? phaseList('--only', only) : PHASES);
+  if (skip) for (const phase of phaseList('--skip', skip)) phases.delete(phase);
+  const pool = values.pool ?? env.DB_POOL_SIZE;
+  return {
+    stock: positive('--stock', values.stock ?? env.BENCH_STOCK, 20_000),
+    shoppers: positive('--shoppers', values.shoppers ?? env.BENCH_SHOPPERS, 200),
+    durationS: positive('--duration', values.duration ?? env.BENCH_DURATION, 8),
+    browseConnections: positive(
+      '--browse-connections',
+      values['browse-connections'] ?? env.BENCH_BROWSE_CONNECTIONS,
+      100,
+    ),
+    sweep,
+    sweepStock: positive('--sweep-stock', values['sweep-stock'] ?? env.BENCH_SWEEP_STOCK, 5000),
+    poolSize: pool ? positive('--pool', pool, 10) : undefined,
+    deadlineS: positive('--deadline', values.deadline ?? env.BENCH_DEADLINE, 120),
+    phases,
+    outDir: values.out ?? env.BENCH_OUT ?? 'bench/results',
+    dist: values.dist ?? env.BENCH_DIST ?? 'dist',
+    databaseUrl: env.DATABASE_URL || undefined,
+  };
+}
