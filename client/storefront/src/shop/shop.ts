@@ -47,7 +47,37 @@ interface SdkResult<T> {
 }
 
 const PAGE_SIZE = 100;
-const BUY_ATTEMPTS = 3;
+const SEND_ATTEMPTS = 3;
+const RESEND_DELAY_MS = 500;
+
+/** A fresh key per purchase (crypto.randomUUID needs a secure context; this does not). */
+function idempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Sends a purchase with an Idempotency-Key and, when the connection drops before an answer
+ * arrives, asks again with the same key: the server then answers what happened the first time
+ * instead of buying twice. A purchase with that key still running is waited for, briefly.
+ */
+async function sendOnce<R extends SdkResult<unknown>>(
+  send: (headers: Record<string, string>) => Promise<R>,
+): Promise<R> {
+  const headers = { 'Idempotency-Key': idempotencyKey() };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await send(headers);
+      if (attempt >= SEND_ATTEMPTS || !isProblem(result.error, 'IDEMPOTENCY_IN_PROGRESS')) {
+        return result;
+      }
+    } catch (error) {
+      // fetch rejects with a TypeError when no answer came back at all.
+      if (attempt >= SEND_ATTEMPTS || !(error instanceof TypeError)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAY_MS));
+  }
+}
 
 /** Sentence for an error no operation-specific rule covers. */
 export function describeFailure(error: unknown): string {
@@ -162,62 +192,43 @@ export class Shop {
   }
 
   /**
-   * Buys `quantity` of a product at the version the shopper saw, so that nothing is bought at a
-   * price or name they did not see. When only the stock moved meanwhile (others buying), it tries
-   * again at the new version; when the price or name changed, it stops and says so.
+   * Buys `quantity` of a product on the flash-sale path: concurrent buyers are served in arrival
+   * order for as long as stock lasts, so nobody is turned away while units remain. The order
+   * keeps the price at purchase time, and the confirmation shows it.
    */
   async buyNow(seen: ProductDto, quantity = 1): Promise<OrderDto> {
-    let product = seen;
-    for (let attempt = 1; attempt <= BUY_ATTEMPTS; attempt++) {
-      const { data, error } = await checkout({
-        client: this.client,
-        body: { productId: product.id, quantity, expectedVersion: product.version },
-      });
-      if (data) {
-        void this.#refreshQuietly(product.id);
-        return data;
-      }
-      if (isProblem(error, 'OUT_OF_STOCK')) {
-        const [shortage] = shortagesOf(error);
-        const available = shortage?.available ?? 0;
-        this.feed?.publish({ productId: product.id, stock: available });
-        void this.#refreshQuietly(product.id);
-        throw new ShopError(
-          `${capitalize(shortageSentence(product.name, { productId: product.id, requested: quantity, available }))}. Nothing was bought.`,
-          error,
-        );
-      }
-      if (!isProblem(error, 'VERSION_CONFLICT')) throw this.#failure(error);
-
-      const now = await this.product(product.id).catch(() => undefined);
-      if (!now) throw new ShopError(describeFailure(undefined), error);
-      const changes = describeProductChanges(seen, now);
-      if (changes.length > 0) {
-        throw new ShopError(
-          `${changes.join(' ')} Nothing was bought; check and buy again.`,
-          error,
-          {
-            product: now,
-          },
-        );
-      }
-      if (now.stock < quantity) {
-        throw new ShopError(
-          `${capitalize(shortageSentence(now.name, { productId: now.id, requested: quantity, available: now.stock }))}. Nothing was bought.`,
-          error,
-          { product: now },
-        );
-      }
-      product = now;
-    }
-    throw new ShopError(
-      `${seen.name} is selling fast: its stock changed each time we tried. Nothing was bought; please try again.`,
-      undefined,
-      { product },
+    const { data, error } = await sendOnce((headers) =>
+      checkout({ client: this.client, body: { productId: seen.id, quantity }, headers }),
     );
+    if (data) {
+      void this.#refreshQuietly(seen.id);
+      return data;
+    }
+    if (isProblem(error, 'OUT_OF_STOCK')) {
+      const [shortage] = shortagesOf(error);
+      const available = shortage?.available ?? 0;
+      this.feed?.publish({ productId: seen.id, stock: available });
+      void this.#refreshQuietly(seen.id);
+      throw new ShopError(
+        `${capitalize(shortageSentence(seen.name, { productId: seen.id, requested: quantity, available }))}. Nothing was bought.`,
+        error,
+      );
+    }
+    if (isProblem(error, 'VERSION_CONFLICT')) {
+      // Only once the server's own retries ran out: the product is changing very fast.
+      const now = await this.product(seen.id).catch(() => undefined);
+      const changes = now ? describeProductChanges(seen, now) : [];
+      throw new ShopError(
+        [...changes, `${seen.name} is selling fast.`, 'Nothing was bought; please try again.'].join(
+          ' ',
+        ),
+        error,
+        now ? { product: now } : {},
+      );
+    }
+    throw this.#failure(error);
   }
 
-  /** The shopper's open cart, or null when they have none (never made, checked out, or gone). */
   async cart(signal?: AbortSignal): Promise<CartDto | null> {
     const id = this.cartIds.get();
     if (!id) return null;
@@ -290,7 +301,9 @@ export class Shop {
 
   /** Buys the whole cart, all or nothing. */
   async checkoutCart(cart: CartDto): Promise<OrderDto> {
-    const { data, error } = await checkoutCart({ client: this.client, path: { id: cart.id } });
+    const { data, error } = await sendOnce((headers) =>
+      checkoutCart({ client: this.client, path: { id: cart.id }, headers }),
+    );
     if (data) {
       this.cartIds.clear();
       for (const line of cart.items) void this.#refreshQuietly(line.productId);
