@@ -1,8 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { Task, initialState } from '@lit/task';
 import type { StockFeed, StockUpdate } from '../../live/stock-feed.js';
+import { StockFeedController } from '../../live/stock-feed-controller.js';
 import { formatMoney } from '../../shop/money.js';
 import type { CartDto, CartLineDto } from '../../shop/sdk.js';
 import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
@@ -50,7 +51,11 @@ export class CartView extends LitElement {
 
   @query('h1') private heading!: HTMLHeadingElement;
 
-  #unsubscribe: (() => void) | undefined;
+  constructor() {
+    super();
+    // Registers itself with this element; keeps each line's "left" current.
+    new StockFeedController(this, (update) => this.#applyStock(update));
+  }
 
   readonly #load = new Task(this, {
     task: async ([shop], { signal }) => (shop ? shop.cart(signal) : initialState),
@@ -66,21 +71,6 @@ export class CartView extends LitElement {
   /** Reads the cart again. */
   reload(): Promise<void> {
     return this.#load.run();
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#subscribe();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('feed') && this.isConnected) this.#subscribe();
   }
 
   override render() {
@@ -283,11 +273,6 @@ export class CartView extends LitElement {
         composed: true,
       }),
     );
-  }
-
-  #subscribe(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = this.feed?.subscribe((update) => this.#applyStock(update));
   }
 
   #applyStock({ productId, stock }: StockUpdate): void {

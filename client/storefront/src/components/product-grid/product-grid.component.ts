@@ -1,13 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { Task, initialState } from '@lit/task';
-import {
-  type FeedStatus,
-  FeedStatusEvent,
-  type StockFeed,
-  type StockUpdate,
-} from '../../live/stock-feed.js';
+import type { FeedStatus, StockFeed, StockUpdate } from '../../live/stock-feed.js';
+import { StockFeedController } from '../../live/stock-feed-controller.js';
 import type { CartDto, OrderDto, ProductDto } from '../../shop/sdk.js';
 import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
 import type { StatusMessage } from '../../shop/status.js';
@@ -61,7 +57,15 @@ export class ProductGrid extends LitElement {
 
   @query('h1') private heading!: HTMLHeadingElement;
 
-  #unsubscribe: (() => void) | undefined;
+  constructor() {
+    super();
+    // Registers itself with this element; keeps the counts and the "live" line current.
+    new StockFeedController(
+      this,
+      (update) => this.#applyStock(update),
+      (status) => (this.feedStatus = status),
+    );
+  }
 
   readonly #load = new Task(this, {
     task: async ([shop], { signal }) => (shop ? shop.products(signal) : initialState),
@@ -72,21 +76,6 @@ export class ProductGrid extends LitElement {
   /** Moves focus to the heading (after a route change). */
   override focus(): void {
     this.heading?.focus();
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#subscribe();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('feed') && this.isConnected) this.#subscribe();
   }
 
   override render() {
@@ -143,20 +132,6 @@ export class ProductGrid extends LitElement {
           </li>`,
       )}
     </ul>`;
-  }
-
-  #subscribe(): void {
-    this.#unsubscribe?.();
-    const feed = this.feed;
-    if (!feed) return;
-    const stopUpdates = feed.subscribe((update) => this.#applyStock(update));
-    const onStatus = () => (this.feedStatus = feed.status);
-    feed.addEventListener(FeedStatusEvent.type, onStatus);
-    this.feedStatus = feed.status;
-    this.#unsubscribe = () => {
-      stopUpdates();
-      feed.removeEventListener(FeedStatusEvent.type, onStatus);
-    };
   }
 
   #applyStock({ productId, stock, version }: StockUpdate): void {
