@@ -16,7 +16,7 @@ import { toProblem } from './common/problem-details';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.filter';
 import { MetricsService } from './observability/metrics.service';
 
-export const BODY_LIMIT_BYTES = 100 * 1024;
+const BODY_LIMIT_BYTES = 100 * 1024;
 
 export interface CreateAppOptions {
   /** No logs at all (tests). */

@@ -1,5 +1,5 @@
 /** Deeper bodies are refused before validation, whose recursion they would overflow. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Keys that class-transformer drops silently instead of letting validation refuse them as

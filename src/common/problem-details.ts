@@ -71,8 +71,6 @@ const TITLES: Record<ErrorCode, string> = {
   INTERNAL_ERROR: 'Internal server error',
 };
 
-export const statusOf = (code: ErrorCode): number => STATUS[code];
-
 export function problem(code: ErrorCode, detail: string, extensions: object = {}): ProblemDetails {
   return {
     type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`,

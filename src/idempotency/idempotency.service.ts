@@ -5,7 +5,7 @@ import { AppConfig } from '../common/config';
 import { DomainError } from '../common/errors';
 import { IdempotencyRecord, IdempotencyState } from './idempotency-record.entity';
 
-export const KEY_LIFETIME_HOURS = 24;
+const KEY_LIFETIME_HOURS = 24;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /** The right to run a request under an Idempotency-Key. */

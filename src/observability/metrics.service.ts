@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DomainError } from '../common/errors';
 import { isRetryableConflict } from '../common/retry';
 
-export type CheckoutOutcome = 'ok' | 'out_of_stock' | 'version_conflict' | 'error';
+type CheckoutOutcome = 'ok' | 'out_of_stock' | 'version_conflict' | 'error';
 
 /** Prometheus metrics of this process, served at /metrics. */
 @Injectable()
