@@ -5,9 +5,7 @@ import { AppConfig } from './common/config';
 import { CoreModule } from './common/core.module';
 import { DatabaseModule } from './common/database/database.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ObservabilityModule } from './observability/observability.module';
-import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ProductsModule } from './products/products.module';
 
 @Module({})
@@ -23,8 +21,6 @@ export class AppModule {
         CheckoutModule,
         HealthModule,
         ObservabilityModule,
-        RateLimitModule,
-        IdempotencyModule,
       ],
     };
   }

@@ -4,12 +4,11 @@ import { Order, OrderItem } from './checkout/order.entity';
 import { ormOptions } from './common/database/orm-options';
 import { IdempotencyRecord } from './idempotency/idempotency-record.entity';
 import { Product } from './products/product.entity';
-import { RateLimitWindow } from './rate-limit/rate-limit-window.entity';
 
 export default {
   ...ormOptions({
     url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     poolSize: 1,
   }),
-  entities: [Product, Cart, CartItem, Order, OrderItem, IdempotencyRecord, RateLimitWindow],
+  entities: [Product, Cart, CartItem, Order, OrderItem, IdempotencyRecord],
 };

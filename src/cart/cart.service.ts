@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { DomainError, NotFoundError } from '../common/errors';
+import { NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
 import { Cart, CartItem, CartStatus } from './cart.entity';
+import { CartCheckedOutError, CurrencyMismatchError } from './cart.errors';
 import type { CartDto, CartLineInput } from './dto/cart.dto';
 
 export function toCartDto(cart: Cart): CartDto {
@@ -24,20 +25,9 @@ export function toCartDto(cart: Cart): CartDto {
   };
 }
 
-export class CartCheckedOutError extends DomainError {
-  constructor(cartId: string) {
-    super('CART_CHECKED_OUT', `Cart ${cartId} has already been checked out.`);
-  }
-}
-
 function assertOneCurrency(products: Product[]): void {
   const currencies = new Set(products.map((p) => p.currency));
-  if (currencies.size > 1) {
-    throw new DomainError(
-      'CURRENCY_MISMATCH',
-      `A cart holds products of one currency; these are priced in ${[...currencies].join(', ')}.`,
-    );
-  }
+  if (currencies.size > 1) throw new CurrencyMismatchError([...currencies]);
 }
 
 @Injectable()

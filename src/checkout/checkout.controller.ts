@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/openapi';
 import { uuidParam } from '../common/validation';
-import { IdempotencyClaimParam, Idempotent } from '../idempotency/idempotent.decorator';
-import type { IdempotencyClaim } from '../idempotency/idempotency.service';
-import { CheckoutRateLimitGuard } from '../rate-limit/checkout-rate-limit.guard';
+import { IdempotentRequestParam, Idempotent } from '../idempotency/idempotent.decorator';
+import type { IdempotentRequest } from '../idempotency/idempotency.service';
+import { CheckoutRateLimit } from '../rate-limit/checkout-rate-limit.guard';
+import type { PurchaseResult } from '../sales/purchase';
 import { CheckoutService } from './checkout.service';
 import { CheckoutDto, OrderDto } from './dto/checkout.dto';
 
@@ -18,16 +19,22 @@ export class CheckoutController {
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkout' })
   @ApiProblems(
-    { 404: ['NOT_FOUND'], 409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'], 429: ['RATE_LIMITED'] },
+    {
+      404: ['NOT_FOUND'],
+      409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'],
+      422: ['ORDER_TOTAL_TOO_LARGE'],
+      503: ['OVERLOADED'],
+    },
     { body: true },
   )
-  @UseGuards(CheckoutRateLimitGuard)
+  @ApiCreatedResponse({ type: OrderDto })
+  @CheckoutRateLimit()
   @Idempotent()
   checkout(
     @Body() body: CheckoutDto,
-    @IdempotencyClaimParam() claim?: IdempotencyClaim,
-  ): Promise<OrderDto> {
-    return this.checkouts.checkout(body, claim);
+    @IdempotentRequestParam() idempotency?: IdempotentRequest,
+  ): Promise<PurchaseResult> {
+    return this.checkouts.checkout(body, idempotency);
   }
 
   /** Buys every line of a cart, all or nothing. A cart can be checked out once. */
@@ -38,16 +45,17 @@ export class CheckoutController {
     400: ['VALIDATION_FAILED'],
     404: ['NOT_FOUND'],
     409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', 'CART_CHECKED_OUT'],
-    422: ['CART_EMPTY'],
-    429: ['RATE_LIMITED'],
+    422: ['CART_EMPTY', 'CURRENCY_MISMATCH', 'ORDER_TOTAL_TOO_LARGE'],
+    503: ['OVERLOADED'],
   })
-  @UseGuards(CheckoutRateLimitGuard)
+  @ApiCreatedResponse({ type: OrderDto })
+  @CheckoutRateLimit()
   @Idempotent()
   checkoutCart(
     @Param('id', uuidParam('id')) id: string,
-    @IdempotencyClaimParam() claim?: IdempotencyClaim,
-  ): Promise<OrderDto> {
-    return this.checkouts.checkoutCart(id, claim);
+    @IdempotentRequestParam() idempotency?: IdempotentRequest,
+  ): Promise<PurchaseResult> {
+    return this.checkouts.checkoutCart(id, idempotency);
   }
 
   /** One order. */

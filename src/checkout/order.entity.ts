@@ -10,7 +10,9 @@ import {
 } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Cart } from '../cart/cart.entity';
+import { CurrencyMismatchError } from '../cart/cart.errors';
 import { Product } from '../products/product.entity';
+import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
 
 export enum OrderStatus {
   Confirmed = 'confirmed',
@@ -47,17 +49,24 @@ export class Order {
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
+  /** Lines must share one currency, and the total must fit the column. */
   constructor(
     lines: { product: Product; quantity: number }[],
     { cart, idempotencyClaim }: { cart?: Cart; idempotencyClaim?: string } = {},
   ) {
+    const currencies = new Set(lines.map(({ product }) => product.currency));
+    if (currencies.size > 1) throw new CurrencyMismatchError([...currencies]);
+    const totalCents = lines.reduce(
+      (sum, { product, quantity }) => sum + product.priceCents * quantity,
+      0,
+    );
+    if (totalCents > MAX_ORDER_TOTAL_CENTS) throw new OrderTotalTooLargeError(totalCents);
     this.cart = cart;
     this.idempotencyClaim = idempotencyClaim;
     this.currency = lines[0].product.currency;
-    this.totalCents = 0;
+    this.totalCents = totalCents;
     lines.forEach(({ product, quantity }, position) => {
       this.items.add(new OrderItem(this, position, product, quantity));
-      this.totalCents += product.priceCents * quantity;
     });
   }
 }

@@ -1,5 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { IdempotencyClaim } from '../idempotency/idempotency.service';
 import type { OrderDto } from './dto/checkout.dto';
 import { Order } from './order.entity';
 
@@ -16,15 +14,3 @@ export const toOrderDto = (order: Order): OrderDto => ({
   currency: order.currency,
   createdAt: order.createdAt,
 });
-
-/**
- * The order an earlier, crashed attempt under the same idempotency claim committed, if any.
- * Only a takeover can find one, so fresh claims skip the query.
- */
-export async function findClaimedOrder(
-  em: EntityManager,
-  claim: IdempotencyClaim | undefined,
-): Promise<Order | null> {
-  if (!claim?.takeover) return null;
-  return em.findOne(Order, { idempotencyClaim: claim.claimId }, { populate: ['items'] });
-}

@@ -80,15 +80,28 @@ export class AppConfig {
   @Max(1_000_000)
   RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
 
-  /**
-   * How long a checkout holds its Idempotency-Key before a retry may presume it dead and take
-   * over; far above any real checkout's duration.
-   */
+  /** Redis for the checkout limit, shared by every instance; when unset, each process counts alone. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Prefix of this service's keys in Redis, for a Redis server shared with others. */
+  @IsString()
+  REDIS_KEY_PREFIX = 'flash-store:';
+
+  /** Transactions of the sale engine in flight at once in this process. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(3600)
-  IDEMPOTENCY_LEASE_SECONDS = 30;
+  @Max(16)
+  SALE_BATCHES_IN_FLIGHT = 1;
+
+  /** Purchases that may wait for the sale engine in this process; past it, 503 OVERLOADED. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SALE_QUEUE_LIMIT = 10_000;
 
   /** Apply pending migrations at start-up (instances wait for each other on an advisory lock). */
   @Transform(toBoolean)
@@ -105,7 +118,7 @@ export class ConfigError extends Error {}
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat('DATABASE_URL', 'ADMIN_TOKEN');
+  const known = Object.keys(new AppConfig()).concat('DATABASE_URL', 'ADMIN_TOKEN', 'REDIS_URL');
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''),
   );

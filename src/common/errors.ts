@@ -18,10 +18,11 @@ export const ERROR_CODES = [
   'CART_CHECKED_OUT',
   'CART_EMPTY',
   'CURRENCY_MISMATCH',
+  'ORDER_TOTAL_TOO_LARGE',
   'RATE_LIMITED',
   'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_IN_PROGRESS',
   'DATABASE_UNAVAILABLE',
+  'OVERLOADED',
   'INTERNAL_ERROR',
 ] as const;
 
@@ -53,18 +54,6 @@ export class ValidationFailedError extends DomainError {
 export class NotFoundError extends DomainError {
   constructor(resource: string, id: string) {
     super('NOT_FOUND', `${resource} ${id} does not exist.`);
-  }
-}
-
-export class OutOfStockError extends DomainError {
-  constructor(productId: string, requested: number, available: number) {
-    super(
-      'OUT_OF_STOCK',
-      available === 0
-        ? `Product ${productId} is sold out.`
-        : `Only ${available} of product ${productId} left; ${requested} requested.`,
-      { productId, requested, available },
-    );
   }
 }
 

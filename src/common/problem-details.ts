@@ -41,10 +41,11 @@ const STATUS: Record<ErrorCode, HttpStatus> = {
   CART_CHECKED_OUT: HttpStatus.CONFLICT,
   CART_EMPTY: HttpStatus.UNPROCESSABLE_ENTITY,
   CURRENCY_MISMATCH: HttpStatus.UNPROCESSABLE_ENTITY,
+  ORDER_TOTAL_TOO_LARGE: HttpStatus.UNPROCESSABLE_ENTITY,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
-  IDEMPOTENCY_IN_PROGRESS: HttpStatus.CONFLICT,
   DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  OVERLOADED: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
@@ -64,10 +65,11 @@ const TITLES: Record<ErrorCode, string> = {
   CART_CHECKED_OUT: 'Cart already checked out',
   CART_EMPTY: 'Cart is empty',
   CURRENCY_MISMATCH: 'Currency mismatch',
+  ORDER_TOTAL_TOO_LARGE: 'Order total too large',
   RATE_LIMITED: 'Too many requests',
   IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
-  IDEMPOTENCY_IN_PROGRESS: 'Request with this idempotency key in progress',
   DATABASE_UNAVAILABLE: 'Database unavailable',
+  OVERLOADED: 'Too busy',
   INTERNAL_ERROR: 'Internal server error',
 };
 

@@ -1,13 +1,11 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 
-export enum IdempotencyState {
-  InProgress = 'in_progress',
-  Completed = 'completed',
-}
-
-/** What happened to one Idempotency-Key: who is running it, or the response to replay. */
+/**
+ * One Idempotency-Key and the response to replay for it. A record is written in the same
+ * transaction as the order it protects, so it exists exactly when that transaction committed.
+ */
 @Entity({ tableName: 'idempotency_keys' })
 export class IdempotencyRecord {
   [OptionalProps]?: 'claimId' | 'createdAt' | 'responseStatus' | 'responseBody';
@@ -15,10 +13,7 @@ export class IdempotencyRecord {
   @PrimaryKey({ length: 255 })
   key: string;
 
-  /**
-   * Identifies this use of the key: written on the order the request creates (unique there),
-   * so an order is never created twice, even when a crashed attempt is taken over.
-   */
+  /** Identifies this use of the key; written on the order it created (unique there). */
   @Property({ type: 'uuid', unique: 'idempotency_keys_claim_unique' })
   claimId: string = randomUUID();
 
@@ -29,13 +24,6 @@ export class IdempotencyRecord {
   /** SHA-256 of the scope, the path and the body. */
   @Property({ length: 64 })
   requestHash: string;
-
-  @Enum({ items: () => IdempotencyState, nativeEnumName: 'idempotency_state' })
-  state: IdempotencyState;
-
-  /** An attempt in progress owns the key until then; after that it is presumed dead. */
-  @Property({ type: 'datetime' })
-  lockedUntil: Date;
 
   @Property({ type: 'integer', nullable: true })
   responseStatus?: number;

@@ -1,117 +1,163 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { createHash, randomUUID } from 'node:crypto';
-import { AppConfig } from '../common/config';
-import { DomainError } from '../common/errors';
-import { IdempotencyRecord, IdempotencyState } from './idempotency-record.entity';
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ValidationFailedError } from '../common/errors';
+import { IdempotencyKeyReusedError } from './idempotency.errors';
 
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** Visible ASCII, as Stripe accepts; the OpenAPI document states the same pattern. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const KEY_LIFETIME_HOURS = 24;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
-/** The right to run a request under an Idempotency-Key. */
-export interface IdempotencyClaim {
+/** A request sent with an Idempotency-Key. */
+export interface IdempotentRequest {
   key: string;
-  claimId: string;
-  /** An earlier attempt with this key died; it may have committed its order already. */
-  takeover: boolean;
+  /** Method and route, e.g. `POST /cart/:id/checkout`. */
+  scope: string;
+  /** SHA-256 of the scope, the path and the body: the same key must come with the same request. */
+  requestHash: string;
 }
 
-export type BeginResult =
-  { kind: 'run'; claim: IdempotencyClaim } | { kind: 'replay'; status: number; body: unknown };
+/** The response stored for a key, answered again to a repeat of its request. */
+export class IdempotentReplay {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
 
-export const fingerprint = (scope: string, url: string, body: unknown): string =>
-  createHash('sha256')
-    .update(JSON.stringify([scope, url, body ?? null]))
+/** What a transaction may do with a key: run the request under `claimId`, or answer for it. */
+export type KeyClaim =
+  | { kind: 'fresh'; claimId: string }
+  | { kind: 'replay'; replay: IdempotentReplay }
+  | { kind: 'refused'; error: IdempotencyKeyReusedError };
+
+/** How a request under a fresh claim ended: a response to keep, or nothing to keep. */
+export type KeyCompletion =
+  { key: string; status: number; body: unknown } | { key: string; release: true };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: IdempotentRequest | null;
+  }
+}
+
+/**
+ * The request's Idempotency-Key, validated and fingerprinted once per request (the rate limit
+ * and the interceptor both ask); undefined when it has none. A malformed key is a 400.
+ */
+export function idempotentRequestOf(request: FastifyRequest): IdempotentRequest | undefined {
+  if (request.idempotency !== undefined) return request.idempotency ?? undefined;
+  const key = request.headers[IDEMPOTENCY_HEADER];
+  if (key === undefined) {
+    request.idempotency = null;
+    return undefined;
+  }
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ValidationFailedError([
+      {
+        field: 'Idempotency-Key',
+        message: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+      },
+    ]);
+  }
+  const scope = `${request.method} ${request.routeOptions.url}`;
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify([scope, request.url, request.body ?? null]))
     .digest('hex');
+  request.idempotency = { key, scope, requestHash };
+  return request.idempotency;
+}
 
 /**
  * Idempotency keys with Stripe's semantics, kept in PostgreSQL so that they hold across
- * instances and restarts: the first request with a key runs and its response is stored; a
- * repeat with the same request gets that response again; a different request with the same key
- * is refused; a repeat while the first still runs is told to wait.
+ * instances and restarts: the first request with a key runs and its response is stored; a repeat
+ * of the same request gets that response again; another request with the same key is refused.
+ *
+ * Keys are claimed and completed inside the caller's transaction, the one that writes the order:
+ * a crash before the commit leaves neither the key nor the order, one after it leaves both. A
+ * second transaction claiming a key that is in flight waits on the key's unique index until the
+ * first commits, and then finds the stored response.
  */
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
-  private readonly leaseSeconds: number;
 
-  constructor(
-    private readonly em: EntityManager,
-    config: AppConfig,
-  ) {
-    this.leaseSeconds = config.IDEMPOTENCY_LEASE_SECONDS;
-  }
+  constructor(private readonly em: EntityManager) {}
 
-  async begin(key: string, scope: string, requestHash: string): Promise<BeginResult> {
-    const em = this.em.fork();
-    const now = new Date();
-    const claimId = randomUUID();
-    await em
-      .createQueryBuilder(IdempotencyRecord)
-      .insert({
-        key,
-        claimId,
-        scope,
-        requestHash,
-        state: IdempotencyState.InProgress,
-        lockedUntil: secondsFrom(now, this.leaseSeconds),
-        expiresAt: secondsFrom(now, KEY_LIFETIME_HOURS * 3600),
-      })
-      .onConflict('key')
-      .ignore()
-      .execute();
-    const record = await em.findOneOrFail(IdempotencyRecord, { key });
-    if (record.claimId === claimId) {
-      return { kind: 'run', claim: { key, claimId, takeover: false } };
-    }
-    if (record.expiresAt <= now) {
-      await em.nativeDelete(IdempotencyRecord, { key, expiresAt: { $lte: now } });
-      return this.begin(key, scope, requestHash);
-    }
-    if (record.scope !== scope || record.requestHash !== requestHash) {
-      throw new DomainError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was already used with a different request.',
-      );
-    }
-    if (record.state === IdempotencyState.Completed) {
-      return { kind: 'replay', status: record.responseStatus!, body: record.responseBody };
-    }
-    if (record.lockedUntil > now) {
-      throw new DomainError(
-        'IDEMPOTENCY_IN_PROGRESS',
-        'A request with this Idempotency-Key is still being processed; retry shortly.',
-        { retryAfterSeconds: 1 },
-      );
-    }
-    // The attempt holding the key died: take its lease over, at most one taker wins.
-    const taken = await em.nativeUpdate(
-      IdempotencyRecord,
-      { key, state: IdempotencyState.InProgress, lockedUntil: { $lte: now } },
-      { lockedUntil: secondsFrom(now, this.leaseSeconds) },
+  /**
+   * Claims each key for this transaction, or reads what an earlier request left under it. Keys
+   * are inserted in key order, so that two transactions claiming the same keys cannot deadlock.
+   * (Lists travel as one JSON parameter: MikroORM spreads an array parameter into a list.)
+   */
+  async claim(em: EntityManager, requests: IdempotentRequest[]): Promise<Map<string, KeyClaim>> {
+    const claimed = await em.execute<{ key: string; claim_id: string }[]>(
+      `insert into idempotency_keys (key, claim_id, scope, request_hash, expires_at)
+       select key, gen_random_uuid(), scope, "requestHash", now() + interval '${KEY_LIFETIME_HOURS} hours'
+         from jsonb_to_recordset(?::jsonb) as t(key text, scope text, "requestHash" text)
+        order by key
+       on conflict (key) do update
+          set claim_id = excluded.claim_id, scope = excluded.scope,
+              request_hash = excluded.request_hash, response_status = null, response_body = null,
+              created_at = now(), expires_at = excluded.expires_at
+        where idempotency_keys.expires_at <= now()
+       returning key, claim_id`,
+      [JSON.stringify(requests)],
     );
-    if (taken === 0) return this.begin(key, scope, requestHash);
-    return { kind: 'run', claim: { key, claimId: record.claimId, takeover: true } };
-  }
-
-  /** Stores the response to replay for this key. */
-  async complete(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {
-    await this.em
-      .fork()
-      .nativeUpdate(
-        IdempotencyRecord,
-        { key: claim.key, claimId: claim.claimId },
-        { state: IdempotencyState.Completed, responseStatus: status, responseBody: body },
+    const claims = new Map<string, KeyClaim>(
+      claimed.map((row) => [row.key, { kind: 'fresh', claimId: row.claim_id }]),
+    );
+    const taken = requests.filter((r) => !claims.has(r.key));
+    if (taken.length === 0) return claims;
+    const stored = await em.execute<
+      {
+        key: string;
+        scope: string;
+        request_hash: string;
+        response_status: number | null;
+        response_body: unknown;
+      }[]
+    >(
+      `select key, scope, request_hash, response_status, response_body
+         from idempotency_keys where key in (select jsonb_array_elements_text(?::jsonb))`,
+      [JSON.stringify(taken.map((r) => r.key))],
+    );
+    const byKey = new Map(stored.map((row) => [row.key, row]));
+    for (const request of taken) {
+      const row = byKey.get(request.key);
+      claims.set(
+        request.key,
+        row &&
+          row.response_status !== null &&
+          row.scope === request.scope &&
+          row.request_hash === request.requestHash
+          ? { kind: 'replay', replay: new IdempotentReplay(row.response_status, row.response_body) }
+          : { kind: 'refused', error: new IdempotencyKeyReusedError() },
       );
+    }
+    return claims;
   }
 
-  /** Gives the key back when the outcome is worth retrying (a conflict, a server error). */
-  async release(claim: IdempotencyClaim): Promise<void> {
-    await this.em.fork().nativeDelete(IdempotencyRecord, {
-      key: claim.key,
-      claimId: claim.claimId,
-      state: IdempotencyState.InProgress,
-    });
+  /** Stores the responses to replay, and gives back the keys whose outcome is not kept. */
+  async complete(em: EntityManager, completions: KeyCompletion[]): Promise<void> {
+    const kept = completions.filter((c) => !('release' in c));
+    const released = completions.filter((c) => 'release' in c).map((c) => c.key);
+    if (kept.length > 0) {
+      await em.execute(
+        `update idempotency_keys k set response_status = r.status, response_body = r.body
+           from jsonb_to_recordset(?::jsonb) as r(key text, status int, body jsonb)
+          where k.key = r.key`,
+        [JSON.stringify(kept)],
+      );
+    }
+    if (released.length > 0) {
+      await em.execute(
+        'delete from idempotency_keys where key in (select jsonb_array_elements_text(?::jsonb))',
+        [JSON.stringify(released)],
+      );
+    }
   }
 
   onModuleInit(): void {
@@ -126,9 +172,8 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private async sweep(): Promise<void> {
     await this.em
       .fork()
-      .nativeDelete(IdempotencyRecord, { expiresAt: { $lte: new Date() } })
+      .getConnection()
+      .execute('delete from idempotency_keys where expires_at <= now()')
       .catch(() => undefined);
   }
 }
-
-const secondsFrom = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);

@@ -8,6 +8,7 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/openapi';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IDEMPOTENCY_KEY_PATTERN, idempotentRequestOf } from './idempotency.service';
 
 /** Makes a route honour the Idempotency-Key header, and documents it. */
 export const Idempotent = () =>
@@ -18,14 +19,20 @@ export const Idempotent = () =>
       required: false,
       description:
         'Makes retries safe: the same key with the same request returns the first response again ' +
-        '(with an `Idempotent-Replayed: true` header) and never creates a second order. Keys live 24 hours.',
-      schema: { type: 'string', maxLength: 255 },
+        '(with an `Idempotent-Replayed: true` header) and never creates a second order. A repeat ' +
+        'sent while the first is still running waits for it and gets its response. Keys live 24 hours.',
+      schema: {
+        type: 'string',
+        pattern: IDEMPOTENCY_KEY_PATTERN.source,
+        minLength: 1,
+        maxLength: 255,
+      },
     }),
-    ApiProblems({ 409: ['IDEMPOTENCY_IN_PROGRESS'], 422: ['IDEMPOTENCY_KEY_REUSED'] }),
+    ApiProblems({ 400: ['VALIDATION_FAILED'], 422: ['IDEMPOTENCY_KEY_REUSED'] }),
   );
 
-/** The claim on the request's Idempotency-Key, when it has one. */
-export const IdempotencyClaimParam = createParamDecorator(
+/** The request's Idempotency-Key and fingerprint, when it has a key. */
+export const IdempotentRequestParam = createParamDecorator(
   (_data: unknown, context: ExecutionContext) =>
-    context.switchToHttp().getRequest<FastifyRequest>().idempotency,
+    idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );

@@ -2,6 +2,7 @@
 import { Migration20261124090800_initial } from './Migration20261124090800_initial';
 import { Migration20261124091456_stock_notify } from './Migration20261124091456_stock_notify';
 import { Migration20261124092119_idempotency_and_rate_limits } from './Migration20261124092119_idempotency_and_rate_limits';
+import { Migration20261130030054_sale_engine } from './Migration20261130030054_sale_engine';
 
 export const migrationsList = [
   { name: 'Migration20261124090800_initial', class: Migration20261124090800_initial },
@@ -10,4 +11,5 @@ export const migrationsList = [
     name: 'Migration20261124092119_idempotency_and_rate_limits',
     class: Migration20261124092119_idempotency_and_rate_limits,
   },
+  { name: 'Migration20261130030054_sale_engine', class: Migration20261130030054_sale_engine },
 ];

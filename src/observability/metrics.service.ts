@@ -27,6 +27,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly saleBatchSize = new Histogram({
+    name: 'sale_batch_purchases',
+    help: 'Purchases served by one transaction of the sale engine',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
   readonly lockRetries = new Counter({
     name: 'optimistic_lock_retries_total',
     help: 'Transactions run again after an OptimisticLockError or a deadlock',

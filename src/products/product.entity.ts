@@ -1,5 +1,6 @@
 import { Check, Entity, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
+import { OutOfStockError } from './products.errors';
 
 export const STOCK_CHANNEL = 'stock_changed';
 
@@ -37,6 +38,20 @@ export class Product extends BaseEntity<'description' | 'version'> {
   /** Bumped by every update; a flush with a stale version throws OptimisticLockError. */
   @Property({ type: 'integer', version: true })
   version: number;
+
+  /** The stock rule: a purchase is served whole or not at all, never below zero. */
+  canSupply(quantity: number): boolean {
+    return quantity <= this.stock;
+  }
+
+  take(quantity: number): void {
+    if (!this.canSupply(quantity)) {
+      throw new OutOfStockError([
+        { productId: this.id, requested: quantity, available: this.stock },
+      ]);
+    }
+    this.stock -= quantity;
+  }
 
   constructor(init: {
     sku: string;

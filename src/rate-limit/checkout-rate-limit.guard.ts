@@ -1,57 +1,89 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import {
+  applyDecorators,
+  type ExecutionContext,
+  Injectable,
+  Logger,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerRequest,
+} from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from '../common/config';
 import { DomainError } from '../common/errors';
+import { ApiProblems } from '../common/openapi';
+import { idempotentRequestOf } from '../idempotency/idempotency.service';
 
-const WINDOW_SECONDS = 60;
+export const CHECKOUT_THROTTLER = 'checkout';
+/** Repeats of one Idempotency-Key are remembered this long, so that they are not counted again. */
+const REPEAT_MEMORY_MS = 24 * 60 * 60 * 1000;
+const LOG_EVERY_MS = 10_000;
 
 /**
- * Limits checkout attempts per client IP with a fixed one-minute window counted in PostgreSQL,
- * so every instance sees the same count. One upsert per checkout; off when the limit is 0.
+ * Limits checkouts per client address (`request.ip`, see TRUST_PROXY), counted together for
+ * every checkout route, with @nestjs/throttler: in this process, or in Redis for every instance
+ * when REDIS_URL is set. A repeat of an Idempotency-Key (a client retrying) is not counted again.
+ * The limit protects the store; it is no reason to refuse shoppers, so while its storage cannot
+ * be reached the checkouts go through, and a warning is logged.
  */
 @Injectable()
-export class CheckoutRateLimitGuard implements CanActivate {
-  private readonly limit: number;
-  private lastSweep = 0;
+export class CheckoutRateLimitGuard extends ThrottlerGuard {
+  private lastWarning = 0;
 
-  constructor(
-    private readonly em: EntityManager,
-    config: AppConfig,
-  ) {
-    this.limit = config.RATE_LIMIT_CHECKOUT_PER_MINUTE;
+  protected async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    try {
+      if (await this.isRepeat(request.context)) return true;
+      return await super.handleRequest(request);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      this.warn(error);
+      return true;
+    }
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.limit === 0) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const connection = this.em.getConnection();
-    const [{ hits, retry_after }] = await connection.execute<
-      { hits: number; retry_after: number }[]
-    >(
-      `insert into rate_limit_windows (bucket, window_start, hits)
-       values (?, to_timestamp(floor(extract(epoch from now()) / ${WINDOW_SECONDS}) * ${WINDOW_SECONDS}), 1)
-       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
-       returning hits, ceil(extract(epoch from window_start) + ${WINDOW_SECONDS} - extract(epoch from now()))::int as retry_after`,
-      [`checkout:${request.ip}`],
-    );
-    this.sweepOldWindows();
-    if (hits <= this.limit) return true;
+  protected async getTracker(request: FastifyRequest): Promise<string> {
+    return request.ip;
+  }
+
+  protected generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+    return `${throttler}:${tracker}`;
+  }
+
+  protected async throwThrottlingException(
+    _context: ExecutionContext,
+    { limit, timeToBlockExpire }: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const seconds = Math.max(1, timeToBlockExpire);
     throw new DomainError(
       'RATE_LIMITED',
-      `At most ${this.limit} checkouts a minute per client; try again in ${retry_after} s.`,
-      { retryAfterSeconds: Math.max(1, retry_after) },
+      `At most ${limit} checkouts a minute per client; try again in ${seconds} s.`,
+      { retryAfterSeconds: seconds },
     );
   }
 
-  /** Drops finished windows now and then; any instance may do it. */
-  private sweepOldWindows(): void {
+  /** True for the second and later requests with one Idempotency-Key. */
+  private async isRepeat(context: ExecutionContext): Promise<boolean> {
+    const idempotency = idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>());
+    if (!idempotency) return false;
+    const { totalHits } = await this.storageService.increment(
+      `idempotency-key:${idempotency.key}`,
+      REPEAT_MEMORY_MS,
+      Number.MAX_SAFE_INTEGER,
+      0,
+      'repeats',
+    );
+    return totalHits > 1;
+  }
+
+  private warn(error: unknown): void {
     const now = Date.now();
-    if (now - this.lastSweep < WINDOW_SECONDS * 1000) return;
-    this.lastSweep = now;
-    void this.em
-      .getConnection()
-      .execute(`delete from rate_limit_windows where window_start < now() - interval '2 minutes'`)
-      .catch(() => undefined);
+    if (now - this.lastWarning < LOG_EVERY_MS) return;
+    this.lastWarning = now;
+    new Logger('RateLimit').warn(`Rate-limit storage unavailable, not limiting: ${String(error)}`);
   }
 }
+
+/** Applies the checkout limit to a route, and documents its answer. */
+export const CheckoutRateLimit = () =>
+  applyDecorators(UseGuards(CheckoutRateLimitGuard), ApiProblems({ 429: ['RATE_LIMITED'] }));

@@ -1,43 +1,66 @@
-// The checkout rate limit, counted in PostgreSQL so that every instance shares it.
-import { api, createProduct, startTestApp, type TestApp } from '../support/app';
+// The checkout rate limit: @nestjs/throttler, in Redis when REDIS_URL is set (as CI sets it), so
+// that every instance shares the count, and in memory otherwise.
+import { randomUUID } from 'node:crypto';
+import { api, createProduct, expectProblem, startTestApp, type TestApp } from '../support/app';
 
-describe('checkout rate limit', () => {
+const redisUrl = process.env.REDIS_URL;
+
+describe(`checkout rate limit (${redisUrl ? 'Redis, two instances' : 'memory, one instance'})`, () => {
   let first: TestApp;
   let second: TestApp;
   beforeAll(async () => {
-    const env = { RATE_LIMIT_CHECKOUT_PER_MINUTE: '5' };
+    // A prefix of its own, so that no other run sharing the Redis server counts with this one.
+    const env = {
+      RATE_LIMIT_CHECKOUT_PER_MINUTE: '5',
+      REDIS_KEY_PREFIX: `test-${randomUUID()}:`,
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    };
     first = await startTestApp({ env });
-    second = await startTestApp({ env, db: first.db });
+    second = redisUrl ? await startTestApp({ env, db: first.db }) : first;
   });
   afterAll(async () => {
-    await second.close();
+    if (second !== first) await second.close();
     await first.close();
   });
 
-  it('answers 429 with Retry-After past the limit, counting across instances', async () => {
+  const stockOf = async (id: string) =>
+    (await first.db.query<{ stock: number }>('select stock from products where id = $1', [id]))[0]
+      .stock;
+
+  it('answers 429 with Retry-After past the limit, counting every instance, and replays free', async () => {
     const product = await createProduct(first.baseUrl, { stock: 100 });
     const body = { productId: product.id, quantity: 1 };
+    const keys = Array.from({ length: 5 }, () => ({ 'idempotency-key': randomUUID() }));
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const target = i % 2 === 0 ? first : second;
-      statuses.push((await api(target.baseUrl, 'POST', '/checkout', body)).status);
+      statuses.push((await api(target.baseUrl, 'POST', '/checkout', body, keys[i])).status);
     }
-    const response = await fetch(`${second.baseUrl}/checkout`, {
+    const limited = await fetch(`${second.baseUrl}/checkout`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const problem = await response.json();
+    const problem = await limited.json();
+    // A shopper retrying a purchase that went through is answered, not limited.
+    const replay = await api(second.baseUrl, 'POST', '/checkout', body, keys[0]);
 
     expect(statuses).toEqual([201, 201, 201, 201, 201]);
-    expect(response.status).toBe(429);
+    expect(limited.status).toBe(429);
     expect(problem.code).toBe('RATE_LIMITED');
-    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-    const [{ stock }] = await first.db.query<{ stock: number }>(
-      'select stock from products where id = $1',
-      [product.id],
-    );
-    expect(stock).toBe(95);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(replay.status).toBe(201);
+    expect(await stockOf(product.id)).toBe(95);
+  });
+
+  it('limits cart checkout in the same count', async () => {
+    const product = await createProduct(first.baseUrl, { stock: 10 });
+    const cart = await api(first.baseUrl, 'POST', '/cart', {
+      items: [{ productId: product.id, quantity: 1 }],
+    });
+    const response = await api(first.baseUrl, 'POST', `/cart/${cart.body.id}/checkout`);
+    expectProblem(response, 429, 'RATE_LIMITED');
+    expect(await stockOf(product.id)).toBe(10);
   });
 
   it('leaves browsing alone', async () => {
@@ -45,5 +68,25 @@ describe('checkout rate limit', () => {
       Array.from({ length: 20 }, () => api(first.baseUrl, 'GET', '/products')),
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe('checkout rate limit with its Redis unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Nothing listens on port 9 (discard) here: every Redis command fails at once.
+    t = await startTestApp({
+      env: { RATE_LIMIT_CHECKOUT_PER_MINUTE: '1', REDIS_URL: 'redis://127.0.0.1:9' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('lets shoppers buy rather than refuse them', async () => {
+    const product = await createProduct(t.baseUrl, { stock: 10 });
+    const body = { productId: product.id, quantity: 1 };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await api(t.baseUrl, 'POST', '/checkout', body)).status);
+    expect(statuses).toEqual([201, 201, 201]);
   });
 });

@@ -41,13 +41,8 @@ describe('crash safety', () => {
         ).catch(() => undefined);
         if (response?.status === 201) return void confirmed.set(key, response.body.id);
         if (response?.status === 409 && response.body.code === 'OUT_OF_STOCK') return;
-        // No answer (the process was killed), a shutting-down 503, or the key still held by the
-        // attempt that died: ask again with the same key.
-        if (
-          response &&
-          response.status !== 503 &&
-          response.body?.code !== 'IDEMPOTENCY_IN_PROGRESS'
-        ) {
+        // No answer (the process was killed) or a shutting-down 503: ask again with the same key.
+        if (response && response.status !== 503) {
           unexpected.push(`${response.status} ${JSON.stringify(response.body)}`);
           return;
         }

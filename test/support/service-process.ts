@@ -31,8 +31,6 @@ export async function spawnService(databaseUrl: string, port?: number): Promise<
       SEED_DEMO_DATA: 'false',
       RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
-      // A retry may take over a dead attempt's key this soon (30 s in production).
-      IDEMPOTENCY_LEASE_SECONDS: '2',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

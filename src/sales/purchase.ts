@@ -1,0 +1,24 @@
+import type { OrderDto } from '../checkout/dto/checkout.dto';
+import type { IdempotentReplay, IdempotentRequest } from '../idempotency/idempotency.service';
+
+/** Buy now: one product. */
+export interface ProductPurchase {
+  kind: 'product';
+  productId: string;
+  quantity: number;
+  /** When set, the purchase happens only at exactly this product version. */
+  expectedVersion?: number;
+  idempotency?: IdempotentRequest;
+}
+
+/** Every line of a cart, all or nothing. */
+export interface CartPurchase {
+  kind: 'cart';
+  cartId: string;
+  idempotency?: IdempotentRequest;
+}
+
+export type Purchase = ProductPurchase | CartPurchase;
+
+/** A new order, or the response stored for a repeated Idempotency-Key. */
+export type PurchaseResult = OrderDto | IdempotentReplay;

@@ -1,0 +1,194 @@
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { Cart, CartItem } from '../cart/cart.entity';
+import { Order } from '../checkout/order.entity';
+import { toOrderDto } from '../checkout/order.mapper';
+import { DomainError, NotFoundError, VersionConflictError } from '../common/errors';
+import { toProblem } from '../common/problem-details';
+import type {
+  IdempotencyService,
+  IdempotentReplay,
+  KeyClaim,
+  KeyCompletion,
+} from '../idempotency/idempotency.service';
+import { Product } from '../products/product.entity';
+import { OutOfStockError } from '../products/products.errors';
+import type { CartPurchase, ProductPurchase, Purchase } from './purchase';
+
+/** How one purchase of a batch ended. */
+export type SaleOutcome = Order | IdempotentReplay | DomainError;
+
+/**
+ * Refusals decided by the purchase itself, kept under its Idempotency-Key and answered again to
+ * a retry. Others (a stale expectedVersion) give the key back: the purchase did not really run.
+ */
+const KEPT_REFUSALS = new Set([
+  'NOT_FOUND',
+  'OUT_OF_STOCK',
+  'CART_CHECKED_OUT',
+  'CART_EMPTY',
+  'CURRENCY_MISMATCH',
+  'ORDER_TOTAL_TOO_LARGE',
+]);
+
+const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => [row.id, row]));
+const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
+
+/**
+ * Serves a batch of purchases in one transaction:
+ *   1. locks the carts, then the products they and the other purchases touch, in id order
+ *      (SELECT ... FOR UPDATE), so that batches of other instances wait rather than race;
+ *   2. claims the Idempotency-Keys, or finds what an earlier request left under them;
+ *   3. grants the purchases in arrival order, each all or nothing, against the stock read;
+ *   4. writes the orders and their lines with multi-row inserts, one versioned update per
+ *      product and cart touched, and the responses to keep under the keys.
+ * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
+ */
+export async function sellBatch(
+  em: EntityManager,
+  purchases: Purchase[],
+  idempotency: IdempotencyService,
+): Promise<SaleOutcome[]> {
+  const cartIds = distinctSorted(
+    purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
+  );
+  const carts = byId(
+    cartIds.length === 0
+      ? []
+      : await em.find(
+          Cart,
+          { id: { $in: cartIds } },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        ),
+  );
+  const cartLines = new Map<string, CartItem[]>();
+  if (carts.size > 0) {
+    const items = await em.find(
+      CartItem,
+      { cart: { $in: [...carts.keys()] } },
+      { orderBy: { addedAt: 'asc' } },
+    );
+    for (const item of items) {
+      const lines = cartLines.get(item.cart.id) ?? [];
+      lines.push(item);
+      cartLines.set(item.cart.id, lines);
+    }
+  }
+  const productIds = distinctSorted([
+    ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
+    ...[...cartLines.values()].flat().map((item) => item.product.id),
+  ]);
+  const products = byId(
+    await em.find(
+      Product,
+      { id: { $in: productIds } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
+    ),
+  );
+
+  const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
+  const claims: Map<string, KeyClaim> =
+    keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
+
+  const touched = new Set<string>();
+  const outcomes = purchases.map((purchase): SaleOutcome => {
+    const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
+    if (claim?.kind === 'replay') return claim.replay;
+    if (claim?.kind === 'refused') return claim.error;
+    const claimId = claim?.claimId;
+    try {
+      return purchase.kind === 'product'
+        ? sellProduct(purchase, products, touched, claimId)
+        : sellCart(purchase, carts, cartLines, touched, claimId);
+    } catch (error) {
+      if (error instanceof DomainError) return error;
+      throw error;
+    }
+  });
+
+  const orders = outcomes.filter((o): o is Order => o instanceof Order);
+  if (orders.length > 0) {
+    // insertMany writes the rows without the unit of work's change-set computation; the flush
+    // is then only the versioned updates of the products and carts.
+    await em.insertMany(orders);
+    await em.insertMany(orders.flatMap((order) => order.items.getItems()));
+    await em.flush();
+  }
+
+  const completions: KeyCompletion[] = [];
+  purchases.forEach((purchase, i) => {
+    const key = purchase.idempotency?.key;
+    if (!key || claims.get(key)?.kind !== 'fresh') return;
+    const outcome = outcomes[i];
+    if (outcome instanceof Order) {
+      completions.push({ key, status: 201, body: toOrderDto(outcome) });
+    } else if (outcome instanceof DomainError && KEPT_REFUSALS.has(outcome.code)) {
+      const problem = toProblem(outcome);
+      completions.push({ key, status: problem.status, body: problem });
+    } else {
+      completions.push({ key, release: true });
+    }
+  });
+  if (completions.length > 0) await idempotency.complete(em, completions);
+  return outcomes;
+}
+
+function sellProduct(
+  { productId, quantity, expectedVersion }: ProductPurchase,
+  products: Map<string, Product>,
+  touched: Set<string>,
+  idempotencyClaim?: string,
+): Order {
+  const product = products.get(productId);
+  if (!product) throw new NotFoundError('Product', productId);
+  // The version moves once per batch: an earlier purchase of this batch already changed it.
+  if (
+    expectedVersion !== undefined &&
+    (touched.has(productId) || product.version !== expectedVersion)
+  ) {
+    throw new VersionConflictError(
+      `Product ${productId} has changed since version ${expectedVersion}; reload it and try again.`,
+      touched.has(productId) ? product.version + 1 : product.version,
+    );
+  }
+  if (!product.canSupply(quantity)) {
+    throw new OutOfStockError([{ productId, requested: quantity, available: product.stock }]);
+  }
+  const order = new Order([{ product, quantity }], { idempotencyClaim });
+  product.take(quantity);
+  touched.add(productId);
+  return order;
+}
+
+function sellCart(
+  { cartId }: CartPurchase,
+  carts: Map<string, Cart>,
+  cartLines: Map<string, CartItem[]>,
+  touched: Set<string>,
+  idempotencyClaim?: string,
+): Order {
+  const cart = carts.get(cartId);
+  if (!cart) throw new NotFoundError('Cart', cartId);
+  const lines = (cartLines.get(cartId) ?? []).map(({ product, quantity }) => ({
+    product,
+    quantity,
+  }));
+  cart.assertCanCheckOut(lines.length);
+  const short = lines.filter(({ product, quantity }) => !product.canSupply(quantity));
+  if (short.length > 0) {
+    throw new OutOfStockError(
+      short.map(({ product, quantity }) => ({
+        productId: product.id,
+        requested: quantity,
+        available: product.stock,
+      })),
+      { itemised: true },
+    );
+  }
+  const order = new Order(lines, { cart, idempotencyClaim });
+  cart.checkOut(lines.length);
+  for (const { product, quantity } of lines) {
+    product.take(quantity);
+    touched.add(product.id);
+  }
+  return order;
+}
