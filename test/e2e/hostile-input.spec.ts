@@ -880,7 +880,6 @@ const FINGERPRINTED: Record<string, string> = {
   orders: 'sum(total_cents)::text',
   order_items: 'sum(quantity)::text',
   idempotency_keys: 'count(response_status)::text',
-  rate_limit_windows: 'sum(hits)::text',
 };
 
 /** Per table: row count, a sum over the columns that matter, an md5 over every row. */

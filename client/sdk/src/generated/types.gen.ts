@@ -23,10 +23,11 @@ export type ErrorCode =
   | 'CART_CHECKED_OUT'
   | 'CART_EMPTY'
   | 'CURRENCY_MISMATCH'
+  | 'ORDER_TOTAL_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'IDEMPOTENCY_IN_PROGRESS'
   | 'DATABASE_UNAVAILABLE'
+  | 'OVERLOADED'
   | 'INTERNAL_ERROR';
 
 export type FieldErrorDto = {
@@ -575,7 +576,7 @@ export type CheckoutData = {
   body: CheckoutDto;
   headers?: {
     /**
-     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. Keys live 24 hours.
+     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. A repeat sent while the first is still running waits for it and gets its response. Keys live 24 hours.
      */
     'Idempotency-Key'?: string;
   };
@@ -586,6 +587,8 @@ export type CheckoutData = {
 
 export type CheckoutErrors = {
   /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   *
    * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
    */
   400: ProblemDetailsDto & {
@@ -598,8 +601,6 @@ export type CheckoutErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
-   *
    * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
@@ -619,15 +620,23 @@ export type CheckoutErrors = {
   };
   /**
    * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
+   *
+   * Problem details; `code` is one of ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'IDEMPOTENCY_KEY_REUSED';
+    code: 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
    */
   429: ProblemDetailsDto & {
     code: 'RATE_LIMITED';
+  };
+  /**
+   * Problem details; `code` is one of OVERLOADED.
+   */
+  503: ProblemDetailsDto & {
+    code: 'OVERLOADED';
   };
 };
 
@@ -643,7 +652,7 @@ export type CheckoutCartData = {
   body?: never;
   headers?: {
     /**
-     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. Keys live 24 hours.
+     * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. A repeat sent while the first is still running waits for it and gets its response. Keys live 24 hours.
      */
     'Idempotency-Key'?: string;
   };
@@ -657,6 +666,8 @@ export type CheckoutCartData = {
 export type CheckoutCartErrors = {
   /**
    * Problem details; `code` is one of VALIDATION_FAILED.
+   *
+   * Problem details; `code` is one of VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
     code: 'VALIDATION_FAILED';
@@ -668,8 +679,6 @@ export type CheckoutCartErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
-   *
    * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT, CART_CHECKED_OUT.
    */
   409: ProblemDetailsDto & {
@@ -678,16 +687,22 @@ export type CheckoutCartErrors = {
   /**
    * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
    *
-   * Problem details; `code` is one of CART_EMPTY.
+   * Problem details; `code` is one of CART_EMPTY, CURRENCY_MISMATCH, ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'CART_EMPTY';
+    code: 'CART_EMPTY' | 'CURRENCY_MISMATCH' | 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
    */
   429: ProblemDetailsDto & {
     code: 'RATE_LIMITED';
+  };
+  /**
+   * Problem details; `code` is one of OVERLOADED.
+   */
+  503: ProblemDetailsDto & {
+    code: 'OVERLOADED';
   };
 };
 

@@ -57,9 +57,9 @@ function idempotencyKey(): string {
 }
 
 /**
- * Sends a purchase with an Idempotency-Key and, when the connection drops before an answer
- * arrives, asks again with the same key: the server then answers what happened the first time
- * instead of buying twice. A purchase with that key still running is waited for, briefly.
+ * Sends a purchase with an Idempotency-Key and asks again with the same key when no answer
+ * arrives (the connection dropped) or the store answers 503 (busy, or its database away): the
+ * server then answers what happened the first time instead of buying twice.
  */
 async function sendOnce<R extends SdkResult<unknown>>(
   send: (headers: Record<string, string>) => Promise<R>,
@@ -68,14 +68,15 @@ async function sendOnce<R extends SdkResult<unknown>>(
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await send(headers);
-      if (attempt >= SEND_ATTEMPTS || !isProblem(result.error, 'IDEMPOTENCY_IN_PROGRESS')) {
+      if (attempt >= SEND_ATTEMPTS || !(isProblem(result.error) && result.error.status === 503)) {
         return result;
       }
     } catch (error) {
       // fetch rejects with a TypeError when no answer came back at all.
       if (attempt >= SEND_ATTEMPTS || !(error instanceof TypeError)) throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAY_MS));
+    // Jitter, so that the shoppers a blip turned away do not all come back in the same instant.
+    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAY_MS * (0.5 + Math.random())));
   }
 }
 
