@@ -22,3 +22,9 @@ export class OutOfStockError extends DomainError {
     );
   }
 }
+
+export class DuplicateSkuError extends DomainError {
+  constructor(sku: string) {
+    super('DUPLICATE_SKU', `A product with SKU ${sku} already exists.`, { sku });
+  }
+}

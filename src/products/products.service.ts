@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { DomainError, NotFoundError } from '../common/errors';
+import { NotFoundError } from '../common/errors';
 import type {
   CreateProductDto,
   ProductDto,
@@ -8,6 +8,7 @@ import type {
   UpdateProductDto,
 } from './dto/product.dto';
 import { Product } from './product.entity';
+import { DuplicateSkuError } from './products.errors';
 
 export const toProductDto = (p: Product): ProductDto => ({
   id: p.id,
@@ -55,9 +56,7 @@ export class ProductsService {
       await em.persist(product).flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError('DUPLICATE_SKU', `A product with SKU ${input.sku} already exists.`, {
-          sku: input.sku,
-        });
+        throw new DuplicateSkuError(input.sku);
       }
       throw error;
     }
