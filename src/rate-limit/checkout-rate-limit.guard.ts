@@ -16,14 +16,18 @@ import { ApiProblems } from '../common/openapi';
 import { idempotentRequestOf } from '../idempotency/idempotency.service';
 
 export const CHECKOUT_THROTTLER = 'checkout';
-/** Repeats of one Idempotency-Key are remembered this long, so that they are not counted again. */
-const REPEAT_MEMORY_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a key is remembered so that its repeats are not counted again: the limit's own window,
+ * which bounds what the in-memory storage holds; a retry after it is counted in its new window.
+ */
+const REPEAT_MEMORY_MS = 60_000;
 const LOG_EVERY_MS = 10_000;
 
 /**
  * Limits checkouts per client address (`request.ip`, see TRUST_PROXY), counted together for
  * every checkout route, with @nestjs/throttler: in this process, or in Redis for every instance
- * when REDIS_URL is set. A repeat of an Idempotency-Key (a client retrying) is not counted again.
+ * when REDIS_URL is set. A repeat of an Idempotency-Key within the window (a client retrying) is not
+ * counted again.
  * The limit protects the store; it is no reason to refuse shoppers, so while its storage cannot
  * be reached the checkouts go through, and a warning is logged.
  */
