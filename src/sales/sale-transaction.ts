@@ -1,14 +1,15 @@
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { Cart, CartItem } from '../cart/cart.entity';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
 import { DomainError, NotFoundError, VersionConflictError } from '../common/errors';
 import { toProblem } from '../common/problem-details';
-import type {
-  IdempotencyService,
+import {
+  type IdempotencyService,
   IdempotentReplay,
-  KeyClaim,
-  KeyCompletion,
+  type KeyClaim,
+  type KeyCompletion,
 } from '../idempotency/idempotency.service';
 import { Product } from '../products/product.entity';
 import { OutOfStockError } from '../products/products.errors';
@@ -36,7 +37,7 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 /**
  * Serves a batch of purchases in one transaction:
  *   1. locks the carts, then the products they and the other purchases touch, in id order
- *      (SELECT ... FOR UPDATE), so that batches of other instances wait rather than race;
+ *      (see `lockRows`), so that batches of other instances wait rather than race;
  *   2. claims the Idempotency-Keys, or finds what an earlier request left under them;
  *   3. grants the purchases in arrival order, each all or nothing, against the stock read;
  *   4. writes the orders and their lines with multi-row inserts, one versioned update per
@@ -51,15 +52,8 @@ export async function sellBatch(
   const cartIds = distinctSorted(
     purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
   );
-  const carts = byId(
-    cartIds.length === 0
-      ? []
-      : await em.find(
-          Cart,
-          { id: { $in: cartIds } },
-          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
-        ),
-  );
+  await lockRows(em, 'carts', cartIds);
+  const carts = byId(cartIds.length === 0 ? [] : await em.find(Cart, { id: { $in: cartIds } }));
   const cartLines = new Map<string, CartItem[]>();
   if (carts.size > 0) {
     const items = await em.find(
@@ -77,23 +71,21 @@ export async function sellBatch(
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
     ...[...cartLines.values()].flat().map((item) => item.product.id),
   ]);
-  const products = byId(
-    await em.find(
-      Product,
-      { id: { $in: productIds } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
-    ),
-  );
+  await lockRows(em, 'products', productIds);
+  const products = byId(await em.find(Product, { id: { $in: productIds } }, { refresh: true }));
 
   const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
   const claims: Map<string, KeyClaim> =
     keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
+
+  const earlier = await ordersCreatedUnder(em, claims);
 
   const touched = new Set<string>();
   const outcomes = purchases.map((purchase): SaleOutcome => {
     const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
     if (claim?.kind === 'replay') return claim.replay;
     if (claim?.kind === 'refused') return claim.error;
+    if (claim?.kind === 'created') return replayOf(earlier.get(claim.claimId));
     const claimId = claim?.claimId;
     try {
       return purchase.kind === 'product'
@@ -120,7 +112,7 @@ export async function sellBatch(
     if (!key || claims.get(key)?.kind !== 'fresh') return;
     const outcome = outcomes[i];
     if (outcome instanceof Order) {
-      completions.push({ key, status: 201, body: toOrderDto(outcome) });
+      completions.push({ key, created: true });
     } else if (outcome instanceof DomainError && KEPT_REFUSALS.has(outcome.code)) {
       const problem = toProblem(outcome);
       completions.push({ key, status: problem.status, body: problem });
@@ -130,6 +122,42 @@ export async function sellBatch(
   });
   if (completions.length > 0) await idempotency.complete(em, completions);
   return outcomes;
+}
+
+/**
+ * Locks rows in id order for the rest of the transaction, so that the batches of every instance
+ * touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still excludes
+ * other writers, but not the key-share locks that inserting a cart line or an order line takes on
+ * the product it references, so a shopper filling a cart never waits for (or deadlocks with) a
+ * sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence the statement of its own.
+ */
+async function lockRows(em: EntityManager, table: 'carts' | 'products', ids: string[]) {
+  if (ids.length === 0) return;
+  await sql`select 1 from ${sql.table(table)}
+             where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)
+             order by id for no key update`.execute(em.getKysely());
+}
+
+/** The orders that earlier requests created under the keys found taken, by claim id. */
+async function ordersCreatedUnder(
+  em: EntityManager,
+  claims: Map<string, KeyClaim>,
+): Promise<Map<string, Order>> {
+  const claimIds = [...claims.values()].flatMap((c) => (c.kind === 'created' ? [c.claimId] : []));
+  if (claimIds.length === 0) return new Map();
+  const orders = await em.find(
+    Order,
+    { idempotencyClaim: { $in: claimIds } },
+    { populate: ['items'] },
+  );
+  return new Map(orders.map((order) => [order.idempotencyClaim!, order]));
+}
+
+/** The answer for a key whose order was created earlier: that order, again. */
+function replayOf(order: Order | undefined): IdempotentReplay {
+  // A created claim always has its order: both are written in one transaction.
+  if (!order) throw new Error('An Idempotency-Key claimed by an order has no order');
+  return new IdempotentReplay(201, toOrderDto(order));
 }
 
 function sellProduct(

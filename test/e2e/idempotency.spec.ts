@@ -110,23 +110,23 @@ describe('Idempotency-Key', () => {
     expect(again.body.id).toBe(first.body.id);
   });
 
-  it('keeps no order when the write of its key fails, so a retry makes exactly one', async () => {
+  it('keeps no order when its key cannot be committed, so a retry makes exactly one', async () => {
     const product = await createProduct(t.baseUrl, { stock: 5 });
-    const key = `failing-write-${product.id}`;
+    const key = `failing-commit-${product.id}`;
     const body = { productId: product.id, quantity: 1 };
-    // The last write of the purchase, storing its response under the key, fails every time.
+    // The key's write fails at COMMIT, the last moment of the transaction that took the stock.
     await t.db.query(
       `create function fail_key_write() returns trigger language plpgsql as $$
        begin
          if new.key = '${key}' then
            raise exception 'injected failure' using errcode = '40001';
          end if;
-         return new;
+         return null;
        end $$`,
     );
     await t.db.query(
-      `create trigger fail_key_write before update on idempotency_keys
-         for each row execute function fail_key_write()`,
+      `create constraint trigger fail_key_write after insert on idempotency_keys
+         deferrable initially deferred for each row execute function fail_key_write()`,
     );
     let failed;
     try {
