@@ -3,21 +3,34 @@
  * and the built service, and measures in one run
  *   - the raw single-row ceiling: the sale in plain SQL (pgbench when on PATH, and always the
  *     same transaction from Node + pg) at 32 clients and at the sale's concurrency;
- *   - the flash sale through the service: one product, S units, C shoppers buying one at a time;
- *   - the same sale with an Idempotency-Key on every checkout, and with the per-client rate limit;
+ *   - the flash sale through the service (the bare path): one product, S units, C shoppers
+ *     buying one at a time, no Idempotency-Key, the rate limit off;
+ *   - the purchases as shoppers send them (issue 9), on a service with the per-client limit at
+ *     its default and every purchase from its own address: Buy now with a fresh Idempotency-Key,
+ *     cart checkout with a key, a sale over 100 products with Zipf(1.1) popularity, and Buy now
+ *     with keys through two service processes;
  *   - browsing: GET /products on the service beside a bare Fastify + pg route;
  *   - a concurrency sweep of the flash sale, drawn as an SVG chart;
  *   - the flash sale through two service processes on one database.
  * Writes bench/results/latest.{json,md} and concurrency.svg, prints the table, and exits non-zero
- * when anything was oversold, an order went missing, or the service answered 5xx. See NOTES.md.
+ * when anything was oversold, a shopper was refused while stock remained, an order went missing
+ * or was doubled, an Idempotency-Key does not have exactly its one order, or the service answered
+ * 5xx. See NOTES.md.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type FlashSaleResult, flashSale, steadyLoad } from './lib/load.ts';
+import { Redis } from 'ioredis';
+import {
+  type FlashSaleResult,
+  flashSale,
+  probeRateLimit,
+  replayIdempotentCheckouts,
+  steadyLoad,
+} from './lib/load.ts';
 import { readOptions } from './lib/options.ts';
 import { type BenchDatabase, query, startDatabase } from './lib/postgres.ts';
 import { clusterCpuMs, freePort, type RunningProcess, startNodeProcess } from './lib/processes.ts';
@@ -32,6 +45,7 @@ import {
   type BenchResults,
   collectMachine,
   evaluate,
+  type LimitProbe,
   renderMarkdown,
   renderSvg,
   type SaleRun,
@@ -39,8 +53,13 @@ import {
 import { round } from './lib/stats.ts';
 
 const root = resolve(import.meta.dirname, '..');
-/** The service's default RATE_LIMIT_CHECKOUT_PER_MINUTE, used in the `costs` phase. */
+/** The service's default RATE_LIMIT_CHECKOUT_PER_MINUTE, used for the purchases as sent. */
 const RATE_LIMIT_PER_MINUTE = 60;
+/** The catalogue sale of issue 9: this many products, popularity Zipf with this exponent. */
+const ZIPF_PRODUCTS = 100;
+const ZIPF_S = 1.1;
+/** Products of which each 2-line cart takes one beside the sale's product. */
+const CART_COMPANIONS = 20;
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<number> {
@@ -67,6 +86,7 @@ async function main(): Promise<number> {
   const serviceScript = join(build, 'main.js');
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const adminToken = randomBytes(24).toString('hex');
+  const redisPrefix = `bench-${runId}:`;
   const pgbench = await pgbenchVersion();
   const rawClients = [32, options.shoppers];
 
@@ -76,6 +96,12 @@ async function main(): Promise<number> {
     for (const process of running.splice(0)) await process.stop().catch(() => undefined);
     await database?.stop().catch(() => undefined);
     await rm(build, { recursive: true, force: true });
+    if (options.redisUrl) {
+      const deleted = await deleteRedisKeys(options.redisUrl, redisPrefix).catch(
+        (error: unknown) => `none (${String(error)})`,
+      );
+      log(`deleted ${deleted} keys of this run (${redisPrefix}*) from Redis`);
+    }
   };
   process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
 
@@ -108,9 +134,10 @@ async function main(): Promise<number> {
           HOST: '127.0.0.1',
           ADMIN_TOKEN: adminToken,
           SEED_DEMO_DATA: 'false',
-          // Every shopper of the bench comes from 127.0.0.1, so the per-client checkout limit
-          // would stop the sale; its cost is measured on its own (the `costs` phase).
+          // The bare path: every shopper of these sales comes from 127.0.0.1, so the per-client
+          // checkout limit would stop them. The purchases as sent run on services with it on.
           RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+          REDIS_URL: '',
           ...(options.poolSize ? { DB_POOL_SIZE: String(options.poolSize) } : {}),
           // For profiling, e.g. BENCH_SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
           ...(process.env.BENCH_SERVICE_NODE_OPTIONS
@@ -155,25 +182,62 @@ async function main(): Promise<number> {
     const checkpoint = () => query(db.url, 'CHECKPOINT').catch(() => undefined);
 
     const sales: SaleRun[] = [];
-    const sale = async (
-      label: string,
-      urls: string[],
-      shoppers: number,
-      stock: number,
-      services: RunningProcess[],
-      headers?: () => string,
-    ): Promise<SaleRun> => {
-      const productId = await createProduct(`Flash sale: ${label}`, stock);
+    // Every purchase of the sales with the limit on comes from an address of its own, never
+    // used again in the run (10.0.0.1 onwards): a shopper loop stands for a stream of shoppers.
+    let client = 0;
+    const ownAddress = () => {
+      client++;
+      return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
+    };
+    let keyedSales = 0;
+    const sale = async (spec: {
+      label: string;
+      services: RunningProcess[];
+      shoppers?: number;
+      /** Units of each product on sale: one entry is a flash sale. */
+      stocks: number[];
+      /** Popularity of each product, as a share of the picks. */
+      weights?: number[];
+      path?: 'buy' | 'cart';
+      /** 2-line carts: this many companion products, each with `companionStock` units. */
+      companions?: number;
+      companionStock?: number;
+      /** A fresh Idempotency-Key on every checkout. */
+      keyed?: boolean;
+      /** Every purchase from its own address (X-Forwarded-For), for services with the limit on. */
+      ownAddresses?: boolean;
+    }): Promise<SaleRun> => {
+      const { label, services } = spec;
+      const shoppers = spec.shoppers ?? options.shoppers;
+      const productIds: string[] = [];
+      for (const [i, stock] of spec.stocks.entries()) {
+        const name = spec.stocks.length === 1 ? `Flash sale: ${label}` : `${label}: rank ${i + 1}`;
+        productIds.push(await createProduct(name, stock));
+      }
+      const companionIds: string[] = [];
+      for (let i = 1; i <= (spec.companions ?? 0); i++) {
+        companionIds.push(
+          await createProduct(`${label}: cart companion ${i}`, spec.companionStock ?? 0),
+        );
+      }
+      const allIds = [...productIds, ...companionIds];
+      const initial = new Map(
+        allIds.map((id, i) => [id, spec.stocks[i] ?? spec.companionStock ?? 0]),
+      );
+      const keyPrefix = spec.keyed ? `bench-${runId}-${++keyedSales}-` : undefined;
       await checkpoint();
       const cpuBefore = await Promise.all(services.map((s) => s.cpuMs()));
       const dbCpuBefore = await cpuOfDatabase();
       const ownCpuBefore = process.cpuUsage();
-      const result: FlashSaleResult = await flashSale({
-        baseUrls: urls,
-        productId,
+      const { keyedSamples, ...result }: FlashSaleResult = await flashSale({
+        baseUrls: services.map((s) => s.url),
+        products: productIds.map((id, i) => ({ id, weight: spec.weights?.[i] })),
         shoppers,
         deadlineMs: options.deadlineS * 1000,
-        headers,
+        path: spec.path,
+        cartCompanions: companionIds,
+        headers: spec.ownAddresses ? ownAddress : undefined,
+        idempotencyKeyPrefix: keyPrefix,
       });
       const ownCpu = process.cpuUsage(ownCpuBefore);
       const cpuAfter = await Promise.all(services.map((s) => s.cpuMs()));
@@ -182,34 +246,60 @@ async function main(): Promise<number> {
         before === undefined || after === undefined
           ? undefined
           : round(((after - before) / result.durationMs) * 100);
-      const [[row], [sold]] = await Promise.all([
-        query<{ stock: number; version: number }>(
+      // A retry of a purchase answered 201, with the same key, from another address: the same
+      // order again, and no new one (the read-back below would count it).
+      const replays =
+        keyedSamples && keyedSamples.length > 0
+          ? await replayIdempotentCheckouts(
+              keyedSamples,
+              spec.ownAddresses ? ownAddress : undefined,
+            )
+          : undefined;
+      const [rows, sold, [orders]] = await Promise.all([
+        query<{ id: string; stock: number; version: number }>(
           db.url,
-          'SELECT stock, version FROM products WHERE id = $1',
-          [productId],
+          'SELECT id, stock, version FROM products WHERE id = ANY($1)',
+          [allIds],
         ),
-        query<{ orders: string; units: string }>(
+        query<{ product_id: string; units: string }>(
           db.url,
-          `SELECT count(DISTINCT order_id) AS orders, coalesce(sum(quantity), 0) AS units
-           FROM order_items WHERE product_id = $1`,
-          [productId],
+          `SELECT product_id, sum(quantity) AS units FROM order_items
+           WHERE product_id = ANY($1) GROUP BY product_id`,
+          [allIds],
+        ),
+        query<{ orders: string }>(
+          db.url,
+          'SELECT count(DISTINCT order_id) AS orders FROM order_items WHERE product_id = ANY($1)',
+          [allIds],
         ),
       ]);
-      const unitsSold = Number(sold.units);
+      const unitsOf = new Map(sold.map((row) => [row.product_id, Number(row.units)]));
+      let oversold = 0;
+      let stockMismatch = 0;
+      for (const row of rows) {
+        const stock = initial.get(row.id) ?? 0;
+        const units = unitsOf.get(row.id) ?? 0;
+        oversold += Math.max(0, units - stock) + Math.max(0, -row.stock);
+        stockMismatch += Math.abs(stock - units - row.stock);
+      }
+      const mainRows = rows.filter((row) => productIds.includes(row.id));
       const run: SaleRun = {
         label,
-        productId,
-        initialStock: stock,
+        productId: productIds.length === 1 ? productIds[0] : `${productIds.length} products`,
+        initialStock: spec.stocks.reduce((a, b) => a + b, 0),
         ...result,
         database: {
-          stockLeft: row.stock,
-          version: row.version,
-          orders: Number(sold.orders),
-          unitsSold,
-          oversold: Math.max(0, unitsSold - stock) + Math.max(0, -row.stock),
-          stockMismatch: stock - unitsSold - row.stock,
-          ordersMissing: result.checkouts - Number(sold.orders),
+          stockLeft: mainRows.reduce((n, row) => n + row.stock, 0),
+          version: mainRows.length === 1 ? mainRows[0].version : 0,
+          orders: Number(orders.orders),
+          unitsSold: productIds.reduce((n, id) => n + (unitsOf.get(id) ?? 0), 0),
+          oversold,
+          stockMismatch,
+          ordersMissing: result.checkouts - Number(orders.orders),
         },
+        ...(keyPrefix
+          ? { idempotency: await readKeys(db.url, keyPrefix, allIds, result.keysSent, replays) }
+          : {}),
         cpuPercent: {
           services: services.map((s, i) => percent(cpuBefore[i], cpuAfter[i])),
           postgres: percent(dbCpuBefore, dbCpuAfter),
@@ -222,11 +312,17 @@ async function main(): Promise<number> {
         ),
       };
       sales.push(run);
+      const keys = run.idempotency;
       log(
         `${label}: ${result.checkouts} checkouts in ${round(result.durationMs / 1000, 2)} s = ` +
           `${round(result.checkoutsPerSecond)}/s, p99 ${result.latency.p99Ms} ms, ` +
           `refused while stock remained ${result.refusedWhileStockRemained}, ` +
           `5xx ${result.serverErrors}, oversold ${run.database.oversold}, ` +
+          (keys
+            ? `keys ${keys.keys} (${keys.created} created, orders ${keys.ordersOfKeys}, ` +
+              `orders without key ${keys.ordersWithoutKey}, replays ${keys.replays?.sameOrder ?? 0}/` +
+              `${keys.replays?.sent ?? 0}), `
+            : '') +
           `CPU service ${run.cpuPercent.services.join('+')}%` +
           (run.cpuPercent.postgres === undefined ? '' : ` postgres ${run.cpuPercent.postgres}%`) +
           ` bench ${run.cpuPercent.loadGenerator}%, ` +
@@ -278,44 +374,93 @@ async function main(): Promise<number> {
     // 2. The flash sale through the service, after a warm-up sale.
     let main: SaleRun | undefined;
     if (options.phases.has('flash')) {
-      await sale('warm-up', [service.url], options.shoppers, 3000, [service]);
-      main = await sale('flash sale', [service.url], options.shoppers, options.stock, [service]);
+      await sale({ label: 'warm-up', services: [service], stocks: [3000] });
+      main = await sale({ label: 'flash sale', services: [service], stocks: [options.stock] });
     }
     if (options.phases.has('raw')) await rawSale(baselineTool, 32, 2);
 
-    // 3. What two features of the checkout path cost: an Idempotency-Key on every checkout, and
-    //    the per-client rate limit (the service's default, 60 a minute), every checkout coming
-    //    from its own address as in a sale with many shoppers, so the limit is paid for but never
-    //    reached.
-    const costs: BenchResults['costs'] = {};
-    if (options.phases.has('costs')) {
-      const stock = Math.min(options.stock, 10_000);
-      costs.idempotencyKeys = await sale(
-        'Idempotency-Key on every checkout',
-        [service.url],
-        options.shoppers,
-        stock,
-        [service],
-        () => `Idempotency-Key: ${randomUUID()}\r\n`,
+    // 3. The purchases as shoppers send them (issue 9), on a service with the per-client limit
+    //    at its default, behind a trusted proxy, every purchase from its own address, and a
+    //    fresh Idempotency-Key on every checkout.
+    const limitedEnv = {
+      RATE_LIMIT_CHECKOUT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+      TRUST_PROXY: '127.0.0.1',
+      REDIS_URL: options.redisUrl ?? '',
+      REDIS_KEY_PREFIX: redisPrefix,
+    };
+    const limits: LimitProbe[] = [];
+    let probes = 0;
+    const probe = async (label: string, targets: RunningProcess[]) => {
+      probes++;
+      const result = await probeRateLimit(
+        targets.map((t) => t.url),
+        RATE_LIMIT_PER_MINUTE,
+        `192.0.2.${2 * probes - 1}`,
+        `192.0.2.${2 * probes}`,
       );
-      const limited = await startService('service-rate-limited', {
-        RATE_LIMIT_CHECKOUT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
-        TRUST_PROXY: '127.0.0.1',
-      });
-      let client = 0;
-      const address = () => {
-        client++;
-        return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
+      const limit: LimitProbe = {
+        label,
+        instances: targets.length,
+        storage: options.redisUrl ? 'redis' : 'memory',
+        limit: RATE_LIMIT_PER_MINUTE,
+        ...result,
       };
-      await sale('warm-up (rate limit)', [limited.url], options.shoppers, 3000, [limited], address);
-      costs.rateLimit = await sale(
-        `rate limit ${RATE_LIMIT_PER_MINUTE}/min per client`,
-        [limited.url],
-        options.shoppers,
-        stock,
-        [limited],
-        address,
+      limits.push(limit);
+      log(
+        `limit probe, ${label}: ${result.passedBeforeLimit} checkouts from one address let through, ` +
+          `${result.limitedAt ? `checkout ${result.limitedAt} answered 429` : 'none answered 429'}, ` +
+          `another address ${result.otherAddressPassed ? 'let through' : 'refused'}`,
       );
+    };
+    const asSent: BenchResults['asSent'] = {};
+    const wantsLimited = (['keyed', 'cart', 'zipf'] as const).some((p) => options.phases.has(p));
+    const limited = wantsLimited ? await startService('service-limited', limitedEnv) : undefined;
+    if (limited) {
+      await probe('one instance', [limited]);
+      const keyedSale = { services: [limited], keyed: true, ownAddresses: true };
+      await sale({ label: 'warm-up (key and limit)', ...keyedSale, stocks: [3000] });
+      const stock = options.scenarioStock;
+      if (options.phases.has('keyed')) {
+        asSent.buyNow = await sale({
+          label: 'Buy now, key and limit',
+          ...keyedSale,
+          stocks: [stock],
+        });
+      }
+      if (options.phases.has('cart')) {
+        const cart = {
+          ...keyedSale,
+          path: 'cart' as const,
+          companions: options.cartLines === 2 ? CART_COMPANIONS : 0,
+        };
+        await sale({
+          label: 'warm-up (cart)',
+          ...cart,
+          stocks: [1000],
+          companionStock: 1000,
+        });
+        asSent.cart = await sale({
+          label: `cart checkout (${options.cartLines} line${options.cartLines === 2 ? 's' : ''}), key and limit`,
+          ...cart,
+          stocks: [stock],
+          companionStock: stock,
+        });
+      }
+      if (options.phases.has('zipf')) {
+        // Rank k is picked with probability k^-s / sum(j^-s); its stock is in proportion to that
+        // popularity, as a merchant would stock a sale (at least 1 unit; rank 1 takes what
+        // rounding leaves, so the sale has exactly `stock` units).
+        const weights = Array.from({ length: ZIPF_PRODUCTS }, (_, i) => (i + 1) ** -ZIPF_S);
+        const total = weights.reduce((a, b) => a + b, 0);
+        const stocks = weights.map((w) => Math.max(1, Math.round((stock * w) / total)));
+        stocks[0] += stock - stocks.reduce((a, b) => a + b, 0);
+        asSent.zipf = await sale({
+          label: `${ZIPF_PRODUCTS} products, Zipf ${ZIPF_S}, key and limit`,
+          ...keyedSale,
+          weights,
+          stocks,
+        });
+      }
       await stopProcess(limited);
     }
 
@@ -379,27 +524,40 @@ async function main(): Promise<number> {
     if (options.phases.has('sweep')) {
       for (const shoppers of options.sweep) {
         sweep.push(
-          await sale(`sweep ${shoppers}`, [service.url], shoppers, options.sweepStock, [service]),
+          await sale({
+            label: `sweep ${shoppers}`,
+            services: [service],
+            shoppers,
+            stocks: [options.sweepStock],
+          }),
         );
       }
     }
 
-    // 6. Two instances of the service on one database, shoppers split between them.
+    // 6. Two instances of the service on one database, shoppers split between them: the bare
+    //    path, and Buy now with keys and the limit (shared in Redis when REDIS_URL is set).
     let two: SaleRun | undefined;
     if (options.phases.has('two')) {
       const second = await startService('service-2');
-      await sale('warm-up (two)', [service.url, second.url], options.shoppers, 3000, [
-        service,
-        second,
-      ]);
-      two = await sale(
-        'two instances',
-        [service.url, second.url],
-        options.shoppers,
-        options.stock,
-        [service, second],
-      );
+      const pair = [service, second];
+      await sale({ label: 'warm-up (two)', services: pair, stocks: [3000] });
+      two = await sale({ label: 'two instances', services: pair, stocks: [options.stock] });
       await stopProcess(second);
+    }
+    if (options.phases.has('two-keyed')) {
+      const pair = [
+        await startService('service-limited-1', limitedEnv),
+        await startService('service-limited-2', limitedEnv),
+      ];
+      await probe('two instances', pair);
+      const keyedPair = { services: pair, keyed: true, ownAddresses: true };
+      await sale({ label: 'warm-up (two, key and limit)', ...keyedPair, stocks: [3000] });
+      asSent.twoInstances = await sale({
+        label: 'two instances, key and limit',
+        ...keyedPair,
+        stocks: [options.scenarioStock],
+      });
+      for (const process of pair) await stopProcess(process);
     }
 
     const results: BenchResults = {
@@ -416,12 +574,16 @@ async function main(): Promise<number> {
         browseConnections: options.browseConnections,
         sweep: options.sweep,
         sweepStock: options.sweepStock,
+        scenarioStock: options.scenarioStock,
+        cartLines: options.cartLines,
+        rateLimitStorage: options.redisUrl ? 'redis' : 'memory',
         poolSize: options.poolSize ?? 'service default (10)',
       },
       raw,
       flashSale: main,
       twoInstances: two,
-      costs,
+      asSent,
+      limits,
       sweep,
       browse,
       sales,
@@ -446,6 +608,74 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await cleanUp();
+  }
+}
+
+/**
+ * Every key and its order for the sale's Idempotency-Keys (those starting with `prefix`), read
+ * back: each key answered 201 has exactly one order (orders.idempotency_claim =
+ * idempotency_keys.claim_id), no other key has one, and every order of the sale's products came
+ * from one of the sale's keys.
+ */
+async function readKeys(
+  url: string,
+  prefix: string,
+  productIds: string[],
+  keysSent: number,
+  replays?: { sent: number; sameOrder: number; samples: string[] },
+): Promise<NonNullable<SaleRun['idempotency']>> {
+  const [[keys], [orphans]] = await Promise.all([
+    query<Record<string, string>>(
+      url,
+      `SELECT count(*) AS keys,
+              count(*) FILTER (WHERE k.response_status = 201) AS created,
+              count(*) FILTER (WHERE k.response_status IS NULL) AS unanswered,
+              count(o.id) AS orders,
+              count(*) FILTER (WHERE k.response_status = 201 AND o.id IS NULL) AS created_no_order,
+              count(*) FILTER (WHERE k.response_status IS DISTINCT FROM 201 AND o.id IS NOT NULL)
+                AS order_not_created
+       FROM idempotency_keys k LEFT JOIN orders o ON o.idempotency_claim = k.claim_id
+       WHERE starts_with(k.key, $1)`,
+      [prefix],
+    ),
+    query<{ orders: string }>(
+      url,
+      `SELECT count(DISTINCT o.id) AS orders
+       FROM order_items i JOIN orders o ON o.id = i.order_id
+       WHERE i.product_id = ANY($1) AND NOT EXISTS (
+         SELECT 1 FROM idempotency_keys k
+         WHERE k.claim_id = o.idempotency_claim AND starts_with(k.key, $2))`,
+      [productIds, prefix],
+    ),
+  ]);
+  return {
+    keysSent,
+    keys: Number(keys.keys),
+    created: Number(keys.created),
+    unanswered: Number(keys.unanswered),
+    ordersOfKeys: Number(keys.orders),
+    createdWithoutOrder: Number(keys.created_no_order),
+    orderWithoutCreated: Number(keys.order_not_created),
+    ordersWithoutKey: Number(orphans.orders),
+    replays,
+  };
+}
+
+/** Deletes the run's keys from Redis (the limit's counters, and its 24 h memory of keys). */
+async function deleteRedisKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -1,6 +1,16 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['raw', 'flash', 'costs', 'browse', 'sweep', 'two'] as const;
+export const PHASES = [
+  'raw',
+  'flash',
+  'keyed',
+  'cart',
+  'zipf',
+  'browse',
+  'sweep',
+  'two',
+  'two-keyed',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -17,6 +27,12 @@ export interface BenchOptions {
   poolSize?: number;
   /** Every flash sale stops at this deadline even if it has not sold out. */
   deadlineS: number;
+  /** Units of each sale of the keyed, cart, zipf and two-keyed phases (the zipf sale in all). */
+  scenarioStock: number;
+  /** Lines of a cart in the `cart` phase: the sale's product, and with 2 a companion product. */
+  cartLines: 1 | 2;
+  /** Redis for the checkout limit of the services that have it on; else each counts in memory. */
+  redisUrl?: string;
   phases: Set<Phase>;
   outDir: string;
   /** The service build to run; a copy of `dist` lets variants be compared. */
@@ -35,6 +51,11 @@ Options (environment variable in brackets):
   --sweep-stock N        stock per sweep point (BENCH_SWEEP_STOCK, default 5000)
   --pool N               the service's DB_POOL_SIZE (DB_POOL_SIZE, default: the service's own)
   --deadline S           give up a sale after S seconds (BENCH_DEADLINE, default 120)
+  --scenario-stock N     units of each keyed, cart, zipf and two-keyed sale, at most --stock
+                         (BENCH_SCENARIO_STOCK, default 10000)
+  --cart-lines 1|2       lines per cart in the cart phase (BENCH_CART_LINES, default 2)
+  --redis URL            Redis for the checkout limit (BENCH_REDIS_URL, else REDIS_URL; default:
+                         none, each service process counts in memory)
   --only LIST            run only these phases: ${PHASES.join(',')} (BENCH_ONLY)
   --skip LIST            skip these phases (BENCH_SKIP)
   --out DIR              results folder (BENCH_OUT, default bench/results)
@@ -78,6 +99,9 @@ export function readOptions(
       'sweep-stock': { type: 'string' },
       pool: { type: 'string' },
       deadline: { type: 'string' },
+      'scenario-stock': { type: 'string' },
+      'cart-lines': { type: 'string' },
+      redis: { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string' },
       out: { type: 'string' },
@@ -99,8 +123,11 @@ export function readOptions(
   const phases = new Set<Phase>(only ? phaseList('--only', only) : PHASES);
   if (skip) for (const phase of phaseList('--skip', skip)) phases.delete(phase);
   const pool = values.pool ?? env.DB_POOL_SIZE;
+  const stock = positive('--stock', values.stock ?? env.BENCH_STOCK, 20_000);
+  const cartLines = positive('--cart-lines', values['cart-lines'] ?? env.BENCH_CART_LINES, 2);
+  if (cartLines > 2) throw new Error(`--cart-lines must be 1 or 2, got ${cartLines}`);
   return {
-    stock: positive('--stock', values.stock ?? env.BENCH_STOCK, 20_000),
+    stock,
     shoppers: positive('--shoppers', values.shoppers ?? env.BENCH_SHOPPERS, 200),
     durationS: positive('--duration', values.duration ?? env.BENCH_DURATION, 8),
     browseConnections: positive(
@@ -112,6 +139,12 @@ export function readOptions(
     sweepStock: positive('--sweep-stock', values['sweep-stock'] ?? env.BENCH_SWEEP_STOCK, 5000),
     poolSize: pool ? positive('--pool', pool, 10) : undefined,
     deadlineS: positive('--deadline', values.deadline ?? env.BENCH_DEADLINE, 120),
+    scenarioStock: Math.min(
+      stock,
+      positive('--scenario-stock', values['scenario-stock'] ?? env.BENCH_SCENARIO_STOCK, 10_000),
+    ),
+    cartLines: cartLines as 1 | 2,
+    redisUrl: values.redis ?? (env.BENCH_REDIS_URL || env.REDIS_URL || undefined),
     phases,
     outDir: values.out ?? env.BENCH_OUT ?? 'bench/results',
     dist: values.dist ?? env.BENCH_DIST ?? 'dist',

@@ -23,6 +23,29 @@ export interface SaleRun extends FlashSaleResult {
     /** 201 answers without an order row: must be 0. */
     ordersMissing: number;
   };
+  /**
+   * Sales with an Idempotency-Key on every checkout: the keys and their orders read back from
+   * PostgreSQL, and a few checkouts answered 201 sent again with their key after the sale.
+   */
+  idempotency?: {
+    /** Checkout requests sent with a key (each key once). */
+    keysSent: number;
+    /** Keys of the sale in idempotency_keys (refusals the service keeps included). */
+    keys: number;
+    /** Keys whose stored answer is 201: must equal the 201 answers. */
+    created: number;
+    /** Keys without a stored answer: must be 0 (the key is written with its order). */
+    unanswered: number;
+    /** Orders whose idempotency_claim is the claim_id of one of the sale's keys. */
+    ordersOfKeys: number;
+    /** Keys answered 201 without an order: must be 0. */
+    createdWithoutOrder: number;
+    /** Keys with an order but another stored answer: must be 0. */
+    orderWithoutCreated: number;
+    /** Orders of the sale's products not made under one of its keys: must be 0. */
+    ordersWithoutKey: number;
+    replays?: { sent: number; sameOrder: number; samples: string[] };
+  };
   /** Share of one core used during the sale, per service process and for the whole cluster. */
   cpuPercent: { services: (number | undefined)[]; postgres?: number; loadGenerator?: number };
   /** Service CPU time (all instances) per successful checkout. */
@@ -45,6 +68,8 @@ export interface Machine {
 }
 
 export interface Target {
+  /** The tracker issue that set it. */
+  issue: 5 | 9;
   name: string;
   goal: string;
   measured: string;
@@ -52,6 +77,22 @@ export interface Target {
 }
 
 type BrowseRun = SteadyLoadResult & { cpuPercent?: number };
+type RatedSale = SaleRun & { ratio?: number };
+
+/** The per-client checkout limit, checked on the services that have it on before their sales. */
+export interface LimitProbe {
+  label: string;
+  instances: number;
+  /** Where the services count: Redis (REDIS_URL, shared) or each process's memory. */
+  storage: 'redis' | 'memory';
+  limit: number;
+  /** Checkouts from one address let through (over the instances in turn) before a 429. */
+  passedBeforeLimit: number;
+  /** Which checkout from that address was answered 429, if any. */
+  limitedAt?: number;
+  /** A checkout from another address right after was let through. */
+  otherAddressPassed: boolean;
+}
 
 export interface BenchResults {
   date: string;
@@ -61,14 +102,22 @@ export interface BenchResults {
   raw: RawResult[];
   /** The ratios' denominator: pgbench at 32 clients when pgbench ran, else Node + pg at 32. */
   baseline?: { tool: RawResult['tool']; clients: number; transactionsPerSecond: number };
-  flashSale?: SaleRun & { ratio?: number };
-  twoInstances?: SaleRun & { ratio?: number };
-  /** The flash sale with checkout features that add work per checkout turned on. */
-  costs: {
-    idempotencyKeys?: SaleRun & { ratio?: number };
-    rateLimit?: SaleRun & { ratio?: number };
+  /** The bare path: Buy now, one product, no Idempotency-Key, the limit off. */
+  flashSale?: RatedSale;
+  /** The bare path through two service processes. */
+  twoInstances?: RatedSale;
+  /**
+   * The purchases as shoppers send them (issue 9): a fresh Idempotency-Key on every checkout,
+   * the per-client limit at its default, every purchase from its own address.
+   */
+  asSent: {
+    buyNow?: RatedSale;
+    cart?: RatedSale;
+    zipf?: RatedSale;
+    twoInstances?: RatedSale;
   };
-  sweep: (SaleRun & { ratio?: number })[];
+  limits: LimitProbe[];
+  sweep: RatedSale[];
   browse?: { path: string; service: BrowseRun; bare: BrowseRun; ratio: number };
   /** Every sale of the run, warm-ups included; all are checked for overselling. */
   sales: SaleRun[];
@@ -125,12 +174,14 @@ export function evaluate(results: BenchResults): void {
   }
   const ratio = (perSecond: number) =>
     base ? round(perSecond / base.transactionsPerSecond, 2) : undefined;
-  const { idempotencyKeys, rateLimit } = results.costs;
+  const asSent = results.asSent;
   for (const sale of [
     results.flashSale,
     results.twoInstances,
-    idempotencyKeys,
-    rateLimit,
+    asSent.buyNow,
+    asSent.cart,
+    asSent.zipf,
+    asSent.twoInstances,
     ...results.sweep,
   ]) {
     if (sale) sale.ratio = ratio(sale.checkoutsPerSecond);
@@ -138,17 +189,44 @@ export function evaluate(results: BenchResults): void {
 
   const baseName = base ? `${base.tool}@${base.clients}` : 'the raw ceiling';
   const targets: Target[] = [];
+  const x = (sale: RatedSale | undefined) => (sale?.ratio === undefined ? 'n/a' : `${sale.ratio}×`);
+  const atLeast = (issue: 5 | 9, name: string, sale: RatedSale | undefined, goal: number) => {
+    if (!sale) return;
+    targets.push({
+      issue,
+      name: `${name}, ${sale.shoppers} shoppers, vs ${baseName}`,
+      goal: `≥ ${goal}×`,
+      measured: x(sale),
+      met: (sale.ratio ?? 0) >= goal,
+    });
+  };
+  atLeast(9, 'Buy now with key and limit', asSent.buyNow, 3);
+  if (asSent.buyNow) {
+    const p99 = asSent.buyNow.latency.p99Ms;
+    targets.push({
+      issue: 9,
+      name: 'Buy now with key and limit, p99',
+      goal: '< 150 ms',
+      measured: `${p99} ms`,
+      met: p99 < 150,
+    });
+  }
+  atLeast(9, 'cart checkout with key', asSent.cart, 2);
+  atLeast(9, `${asSent.zipf?.products ?? 100}-product catalogue`, asSent.zipf, 3);
+  atLeast(9, 'two instances with keys', asSent.twoInstances, 3);
+  atLeast(9, 'bare path (flash sale, no key, no limit)', results.flashSale, 4);
   const main = results.flashSale;
   if (main) {
-    const times = main.ratio === undefined ? 'n/a' : `${main.ratio}×`;
     targets.push(
       {
+        issue: 5,
         name: `flash sale, ${main.shoppers} shoppers, vs ${baseName}`,
         goal: '≥ 4× (stretch 6×)',
-        measured: times,
+        measured: x(main),
         met: (main.ratio ?? 0) >= 4,
       },
       {
+        issue: 5,
         name: 'flash sale p99',
         goal: '< 100 ms',
         measured: `${main.latency.p99Ms} ms`,
@@ -156,39 +234,57 @@ export function evaluate(results: BenchResults): void {
       },
     );
   }
-  const two = results.twoInstances;
-  if (two) {
-    targets.push({
-      name: `two instances, ${two.shoppers} shoppers, vs ${baseName}`,
-      goal: '≥ 3×',
-      measured: two.ratio === undefined ? 'n/a' : `${two.ratio}×`,
-      met: (two.ratio ?? 0) >= 3,
-    });
-  }
+  atLeast(5, 'two instances (bare path)', results.twoInstances, 3);
   if (results.browse) {
     targets.push({
+      issue: 5,
       name: `GET ${results.browse.path} vs bare Fastify + pg`,
       goal: '≥ 0.5×',
       measured: `${results.browse.ratio}×`,
       met: results.browse.ratio >= 0.5,
     });
   }
-  const measured = results.sales.filter((s) => !s.label.startsWith('warm-up'));
   const total = (pick: (s: SaleRun) => number) => results.sales.reduce((n, s) => n + pick(s), 0);
   const oversold = total((s) => s.database.oversold);
-  const refused = measured.reduce((n, s) => n + s.refusedWhileStockRemained, 0);
+  const refused = total((s) => s.refusedWhileStockRemained);
   const serverErrors = total((s) => s.serverErrors) + (results.browse?.service.serverErrors ?? 0);
+  const ordersOff = total((s) => Math.abs(s.database.ordersMissing));
+  const keyed = results.sales.filter((s) => s.idempotency);
+  const keyProblems = keyed.reduce((n, s) => n + keyFaults(s).length, 0);
   if (results.sales.length > 0) {
     targets.push(
-      { name: 'oversold units, every sale', goal: '0', measured: int(oversold), met: !oversold },
       {
-        name: 'shoppers refused while stock remained',
+        issue: 9,
+        name: 'oversold units, every sale',
+        goal: '0',
+        measured: int(oversold),
+        met: !oversold,
+      },
+      {
+        issue: 9,
+        name: 'shoppers refused while stock remained, every sale',
         goal: '0',
         measured: int(refused),
         met: !refused,
       },
-      { name: '5xx answers', goal: '0', measured: int(serverErrors), met: !serverErrors },
+      { issue: 9, name: '5xx answers', goal: '0', measured: int(serverErrors), met: !serverErrors },
+      {
+        issue: 9,
+        name: 'orders that are not one per 201 (missing or extra), every sale',
+        goal: '0',
+        measured: int(ordersOff),
+        met: !ordersOff,
+      },
     );
+  }
+  if (keyed.length > 0) {
+    targets.push({
+      issue: 9,
+      name: `Idempotency-Keys without exactly one order, or orders without a key (${keyed.length} keyed sales)`,
+      goal: '0',
+      measured: int(keyProblems),
+      met: !keyProblems,
+    });
   }
   results.targets = targets;
 
@@ -203,12 +299,71 @@ export function evaluate(results: BenchResults): void {
       failures.push(`${sale.label}: ${d.ordersMissing} checkouts answered 201 have no order`);
     }
     if (sale.serverErrors > 0) failures.push(`${sale.label}: ${sale.serverErrors} answers 5xx`);
+    if (sale.refusedWhileStockRemained > 0) {
+      failures.push(
+        `${sale.label}: ${sale.refusedWhileStockRemained} shoppers refused while stock remained ` +
+          `(${JSON.stringify(sale.refusals)})`,
+      );
+    }
+    if (sale.rateLimited > 0) {
+      failures.push(
+        `${sale.label}: ${sale.rateLimited} answers 429 (each purchase has its own address: ` +
+          'the limit must never be reached)',
+      );
+    }
+    if (sale.otherErrors - sale.rateLimited > 0) {
+      failures.push(
+        `${sale.label}: ${sale.otherErrors - sale.rateLimited} unexpected answers or connection errors`,
+      );
+    }
+    for (const fault of keyFaults(sale)) failures.push(`${sale.label}: ${fault}`);
     if (sale.timedOut) failures.push(`${sale.label}: did not sell out before the deadline`);
+  }
+  for (const probe of results.limits) {
+    const shared = probe.instances === 1 || probe.storage === 'redis';
+    const expected = shared ? probe.limit + 1 : undefined;
+    if (probe.limitedAt !== expected || !probe.otherAddressPassed) {
+      failures.push(
+        `limit probe, ${probe.label}: expected ${
+          expected ? `checkout ${expected} from one address to be answered 429` : 'no 429'
+        } and another address let through; got ${
+          probe.limitedAt ? `a 429 at checkout ${probe.limitedAt}` : 'no 429'
+        }, another address ${probe.otherAddressPassed ? 'let through' : 'refused'}`,
+      );
+    }
   }
   if (results.browse && results.browse.service.serverErrors > 0) {
     failures.push(`GET ${results.browse.path}: ${results.browse.service.serverErrors} answers 5xx`);
   }
   results.failures = failures;
+}
+
+/** What is wrong with a keyed sale's keys and orders, read back from PostgreSQL. */
+function keyFaults(sale: SaleRun): string[] {
+  const k = sale.idempotency;
+  if (!k) return [];
+  const faults: string[] = [];
+  if (k.created !== sale.checkouts) {
+    faults.push(`${k.created} keys answered 201 in the database for ${sale.checkouts} answers 201`);
+  }
+  if (k.ordersOfKeys !== k.created) {
+    faults.push(`${k.ordersOfKeys} orders under ${k.created} keys answered 201`);
+  }
+  if (k.createdWithoutOrder > 0)
+    faults.push(`${k.createdWithoutOrder} keys answered 201 have no order`);
+  if (k.orderWithoutCreated > 0) {
+    faults.push(`${k.orderWithoutCreated} keys have an order but another stored answer`);
+  }
+  if (k.ordersWithoutKey > 0) faults.push(`${k.ordersWithoutKey} orders were made under no key`);
+  if (k.unanswered > 0) faults.push(`${k.unanswered} keys have no stored answer`);
+  if (k.keys > k.keysSent) faults.push(`${k.keys} keys stored for ${k.keysSent} sent`);
+  if (k.replays && k.replays.sameOrder !== k.replays.sent) {
+    faults.push(
+      `${k.replays.sent - k.replays.sameOrder} of ${k.replays.sent} repeats of a key were not ` +
+        `answered 201 with the same order: ${k.replays.samples.join(' | ')}`,
+    );
+  }
+  return faults;
 }
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : String(round(value, 1)));
@@ -241,8 +396,11 @@ export function renderMarkdown(r: BenchResults): string {
   );
   lines.push(
     'The service runs as built, with its defaults (request logs at info, metrics, security ' +
-      'headers), except for the per-client checkout limit: every shopper of the benchmark comes ' +
-      'from 127.0.0.1, so it is off in the main runs and measured on its own in the last row.',
+      'headers). On the bare path (the flash sale, the sweep and "two instances") the ' +
+      'per-client checkout limit is off and no Idempotency-Key is sent: every shopper there comes ' +
+      'from 127.0.0.1. The purchases as shoppers send them run on other service processes with ' +
+      'the limit at its default and `TRUST_PROXY=127.0.0.1`, every purchase from its own address ' +
+      '(`X-Forwarded-For`), and a fresh `Idempotency-Key` on every checkout.',
     '',
   );
 
@@ -279,20 +437,6 @@ export function renderMarkdown(r: BenchResults): string {
         saleRow(`service, 2 instances, ${r.twoInstances.shoppers} shoppers`, r.twoInstances),
       );
     }
-    const { idempotencyKeys, rateLimit } = r.costs;
-    if (idempotencyKeys) {
-      lines.push(
-        saleRow('service, 1 instance, an Idempotency-Key on every checkout', idempotencyKeys),
-      );
-    }
-    if (rateLimit) {
-      lines.push(
-        saleRow(
-          'service, 1 instance, per-client rate limit on (60/min), each checkout from its own address',
-          rateLimit,
-        ),
-      );
-    }
     lines.push('');
     const cpu = (s: SaleRun) =>
       `service ${s.cpuPercent.services.map((c) => (c === undefined ? '?' : `${c}%`)).join(' + ')}` +
@@ -309,6 +453,85 @@ export function renderMarkdown(r: BenchResults): string {
         'initial stock − stock left, one order per 201, none oversold.',
       '',
     );
+  }
+
+  const a = r.asSent;
+  if (a.buyNow || a.cart || a.zipf || a.twoInstances) {
+    const storage = r.limits[0]?.storage;
+    const shoppers = (a.buyNow ?? a.cart ?? a.zipf ?? a.twoInstances)?.shoppers;
+    lines.push(
+      `## Purchases as shoppers send them (issue 9), ${shoppers} shoppers`,
+      '',
+      '| purchase, as sent | units | checkouts/s | × baseline | p50 ms | p99 ms | oversold | ' +
+        'refused while stock remained | 5xx | keys answered 201 / orders under them / orders without a key |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    const row = (name: string, s: RatedSale | undefined) => {
+      if (!s) return;
+      const k = s.idempotency;
+      lines.push(
+        `| ${name} | ${int(s.initialStock)} | **${int(s.checkoutsPerSecond)}** | **${times(s.ratio)}** | ` +
+          `${ms(s.latency.p50Ms)} | ${ms(s.latency.p99Ms)} | ${s.database.oversold} | ` +
+          `${s.refusedWhileStockRemained} | ${s.serverErrors} | ` +
+          `${k ? `${int(k.created)} / ${int(k.ordersOfKeys)} / ${k.ordersWithoutKey}` : '–'} |`,
+      );
+    };
+    row('bare path: Buy now, one product, no key, limit off', r.flashSale);
+    row('Buy now, one product, key and limit', a.buyNow);
+    const lines2 = a.cart && r.options.cartLines === 2;
+    row(
+      lines2
+        ? 'cart checkout, 2 lines (the product and 1 of 20 others), key and limit'
+        : 'cart checkout, 1 line, key and limit',
+      a.cart,
+    );
+    row(`${a.zipf?.products ?? 100} products, Zipf 1.1 popularity, key and limit`, a.zipf);
+    row('bare path, 2 instances', r.twoInstances);
+    row(
+      `2 instances, key and limit (${storage === 'redis' ? 'counted together in Redis' : 'each process counts alone'})`,
+      a.twoInstances,
+    );
+    const notes: string[] = [];
+    if (a.cart) {
+      notes.push(
+        'A completed cart checkout is one checkout; its time includes creating the cart (`POST ' +
+          '/cart`, then `POST /cart/{id}/checkout`), and its latency is that of the checkout ' +
+          'request' +
+          (a.cart.latencyPurchase
+            ? ` (both requests together: p50 ${ms(a.cart.latencyPurchase.p50Ms)} ms, p99 ` +
+              `${ms(a.cart.latencyPurchase.p99Ms)} ms).`
+            : '.'),
+      );
+    }
+    if (a.zipf) {
+      notes.push(
+        `In the ${a.zipf.products}-product sale each purchase picks a product by Zipf rank among ` +
+          'those not yet answered sold out, with stock in proportion to popularity; shoppers ' +
+          'stop when all are sold out.',
+      );
+    }
+    notes.push(
+      'Every key is read back from PostgreSQL: each key answered 201 has exactly one order ' +
+        '(`orders.idempotency_claim = idempotency_keys.claim_id`), no other key has one, every ' +
+        "order of the sale's products has a key, and the first 20 checkouts answered 201 were " +
+        'sent again with their key after the sale and answered with the same order.',
+    );
+    if (storage) {
+      notes.push(
+        `The limit (${r.limits[0].limit}/min per address) counts in ` +
+          `${storage === 'redis' ? 'Redis, shared by the instances' : "each process's memory"}; ` +
+          'checked before the sales: ' +
+          r.limits
+            .map(
+              (l) =>
+                `${l.label}, ${l.passedBeforeLimit} checkouts from one address let through, ` +
+                (l.limitedAt ? `checkout ${l.limitedAt} answered 429` : 'none answered 429'),
+            )
+            .join('; ') +
+          '.',
+      );
+    }
+    lines.push('', notes.join(' '), '');
   }
 
   if (r.sweep.length > 0) {
@@ -346,13 +569,18 @@ export function renderMarkdown(r: BenchResults): string {
     );
   }
 
-  if (r.targets.length > 0) {
+  for (const [issue, title] of [
+    [9, '## Targets (issue 9)'],
+    [5, '## Earlier targets (issue 5)'],
+  ] as const) {
+    const targets = r.targets.filter((t) => t.issue === issue);
+    if (targets.length === 0) continue;
     lines.push(
-      '## Targets (issue 5)',
+      title,
       '',
       '| target | goal | measured | met |',
       '|---|---|---|---|',
-      ...r.targets.map(
+      ...targets.map(
         (t) => `| ${t.name} | ${t.goal} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`,
       ),
       '',

@@ -1,10 +1,11 @@
 /**
- * The sale batcher alone, without HTTP: boots the built application context (MikroORM, the
- * SaleBatcher) in this process and has `shoppers` loops call `SaleBatcher.sell()` until the
- * product sells out. Reports orders/s and this process's CPU time per order, which is the
- * batcher's own cost, free of the HTTP stack. Used for the tuning in bench/NOTES.md.
+ * The sale engine alone, without HTTP: boots the built application context (MikroORM, the
+ * SaleEngine) in this process and has `shoppers` loops call
+ * `SaleEngine.buy({ kind: 'product', productId, quantity: 1 })` until the product sells out.
+ * Reports orders/s and this process's CPU time per order, which is the engine's own cost, free of
+ * the HTTP stack (no Idempotency-Key, no limit). Used for the tuning in bench/NOTES.md.
  *
- *   npx nest build && node bench/batcher.ts [--stock 20000] [--shoppers 200] [--rounds 3]
+ *   npx nest build && node bench/engine.ts [--stock 20000] [--shoppers 200] [--rounds 3]
  *                                           [--pool 10] [--dist dist]
  */
 import { randomBytes } from 'node:crypto';
@@ -16,8 +17,8 @@ import { parseArgs } from 'node:util';
 import { query, startDatabase } from './lib/postgres.ts';
 import { round, summarise } from './lib/stats.ts';
 
-interface Sale {
-  sell(productId: string, quantity: number): Promise<unknown>;
+interface Engine {
+  buy(purchase: { kind: 'product'; productId: string; quantity: number }): Promise<unknown>;
 }
 interface AppContext {
   get(token: unknown): unknown;
@@ -40,7 +41,7 @@ const tmpDir = join(root, 'bench/results/tmp');
 await mkdir(tmpDir, { recursive: true });
 // Copies of dist under bench/ are CommonJS, unlike the bench's own files (bench/package.json).
 await writeFile(join(tmpDir, 'package.json'), '{ "type": "commonjs" }\n');
-const dataDir = join(tmpDir, 'postgres-batcher');
+const dataDir = join(tmpDir, 'postgres-engine');
 const db = await startDatabase({
   dist: resolve(root, values.dist),
   dataDir,
@@ -62,8 +63,8 @@ try {
   const { loadConfig } = require(join(root, values.dist, 'common/config.js')) as {
     loadConfig(env: Record<string, string>): unknown;
   };
-  const { SaleBatcher } = require(join(root, values.dist, 'checkout/sale-batcher.js')) as {
-    SaleBatcher: unknown;
+  const { SaleEngine } = require(join(root, values.dist, 'sales/sale-engine.js')) as {
+    SaleEngine: unknown;
   };
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -74,14 +75,14 @@ try {
   context = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url), {
     logger: false,
   });
-  const batcher = context.get(SaleBatcher) as Sale;
+  const engine = context.get(SaleEngine) as Engine;
 
   const runId = randomBytes(3).toString('hex');
   const sale = async (stock: number, label: string) => {
     const [{ id }] = await query<{ id: string }>(
       db.url,
       `INSERT INTO products (id, sku, name, price_cents, currency, stock)
-       VALUES (gen_random_uuid(), $1, 'Batcher', 1999, 'USD', $2) RETURNING id`,
+       VALUES (gen_random_uuid(), $1, 'Engine', 1999, 'USD', $2) RETURNING id`,
       [`BATCHER-${runId}-${label}`, stock],
     );
     await query(db.url, 'CHECKPOINT');
@@ -94,7 +95,7 @@ try {
         for (;;) {
           const sentAt = performance.now();
           try {
-            await batcher.sell(id, 1);
+            await engine.buy({ kind: 'product', productId: id, quantity: 1 });
             latencies.push(performance.now() - sentAt);
           } catch (error) {
             if ((error as { code?: string }).code === 'OUT_OF_STOCK') return;
