@@ -627,12 +627,15 @@ async function readKeys(
   const [[keys], [orphans]] = await Promise.all([
     query<Record<string, string>>(
       url,
+      // A key's created order is its answer: the order carries the key's claim id, and the key
+      // stores a response only for a refusal (or 201, for keys written before that change).
       `SELECT count(*) AS keys,
-              count(*) FILTER (WHERE k.response_status = 201) AS created,
-              count(*) FILTER (WHERE k.response_status IS NULL) AS unanswered,
+              count(*) FILTER (WHERE o.id IS NOT NULL
+                               AND (k.response_status IS NULL OR k.response_status = 201)) AS created,
+              count(*) FILTER (WHERE k.response_status IS NULL AND o.id IS NULL) AS unanswered,
               count(o.id) AS orders,
               count(*) FILTER (WHERE k.response_status = 201 AND o.id IS NULL) AS created_no_order,
-              count(*) FILTER (WHERE k.response_status IS DISTINCT FROM 201 AND o.id IS NOT NULL)
+              count(*) FILTER (WHERE k.response_status <> 201 AND o.id IS NOT NULL)
                 AS order_not_created
        FROM idempotency_keys k LEFT JOIN orders o ON o.idempotency_claim = k.claim_id
        WHERE starts_with(k.key, $1)`,
@@ -661,7 +664,7 @@ async function readKeys(
   };
 }
 
-/** Deletes the run's keys from Redis (the limit's counters, and its 24 h memory of keys). */
+/** Deletes the run's keys from Redis (the limit's counters, and its memory of keys). */
 async function deleteRedisKeys(url: string, prefix: string): Promise<number> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
