@@ -89,19 +89,19 @@ export class AppConfig {
   @IsString()
   REDIS_KEY_PREFIX = 'flash-store:';
 
-  /** Transactions of the sale engine in flight at once in this process. */
+  /** Batched writes (purchases; new carts) in flight at once in this process, per kind. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(16)
-  SALE_BATCHES_IN_FLIGHT = 1;
+  BATCHES_IN_FLIGHT = 1;
 
-  /** Purchases that may wait for the sale engine in this process; past it, 503 OVERLOADED. */
+  /** Writes that may wait for their batch in this process, per kind; past it, 503 OVERLOADED. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
-  SALE_QUEUE_LIMIT = 10_000;
+  BATCH_QUEUE_LIMIT = 10_000;
 
   /** Apply pending migrations at start-up (instances wait for each other on an advisory lock). */
   @Transform(toBoolean)

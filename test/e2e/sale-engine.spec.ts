@@ -186,7 +186,7 @@ describe('sale engine', () => {
 describe('sale engine under overload', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { SALE_QUEUE_LIMIT: '5' } });
+    t = await startTestApp({ env: { BATCH_QUEUE_LIMIT: '5' } });
   });
   afterAll(() => t.close());
 
