@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi';
+import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { uuidParam } from '../common/validation';
 import { IdempotencyClaimParam, Idempotent } from '../idempotency/idempotent.decorator';
 import type { IdempotencyClaim } from '../idempotency/idempotency.service';
@@ -17,10 +17,11 @@ export class CheckoutController {
   @Post('checkout')
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkout' })
-  @ApiProblems(
-    { 404: ['NOT_FOUND'], 409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'], 429: ['RATE_LIMITED'] },
-    { body: true },
-  )
+  @ApiProblems({
+    404: ['NOT_FOUND'],
+    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'],
+    429: ['RATE_LIMITED'],
+  })
   @UseGuards(CheckoutRateLimitGuard)
   @Idempotent()
   checkout(
@@ -34,6 +35,7 @@ export class CheckoutController {
   @Post('cart/:id/checkout')
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkoutCart' })
+  @ApiUuidParams('id')
   @ApiProblems({
     400: ['VALIDATION_FAILED'],
     404: ['NOT_FOUND'],
@@ -53,6 +55,7 @@ export class CheckoutController {
   /** One order. */
   @Get('orders/:id')
   @ApiOperation({ operationId: 'getOrder' })
+  @ApiUuidParams('id')
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   getOrder(@Param('id', uuidParam('id')) id: string): Promise<OrderDto> {
     return this.checkouts.getOrder(id);

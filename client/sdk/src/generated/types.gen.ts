@@ -38,12 +38,13 @@ export type FieldErrorDto = {
 };
 
 export type StockShortageDto = {
-  productId: string;
   requested: number;
   available: number;
+  productId: string;
 };
 
 export type ProblemDetailsDto = {
+  status: number;
   /**
    * Stable, machine-readable error code.
    */
@@ -53,12 +54,27 @@ export type ProblemDetailsDto = {
    */
   errors?: Array<FieldErrorDto>;
   /**
+   * With OUT_OF_STOCK: the quantity asked for.
+   */
+  requested?: number;
+  /**
+   * With OUT_OF_STOCK: units still available.
+   */
+  available?: number;
+  /**
    * With OUT_OF_STOCK on a cart checkout: every short line.
    */
   shortages?: Array<StockShortageDto>;
+  /**
+   * With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After.
+   */
+  retryAfterSeconds?: number;
+  /**
+   * With VERSION_CONFLICT, when known: the version now stored.
+   */
+  currentVersion?: number;
   type: string;
   title: string;
-  status: number;
   detail: string;
   /**
    * The request path.
@@ -72,31 +88,10 @@ export type ProblemDetailsDto = {
    * With OUT_OF_STOCK: the product that ran short.
    */
   productId?: string;
-  /**
-   * With OUT_OF_STOCK: the quantity asked for.
-   */
-  requested?: number;
-  /**
-   * With OUT_OF_STOCK: units still available.
-   */
-  available?: number;
-  /**
-   * With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After.
-   */
-  retryAfterSeconds?: number;
-  /**
-   * With VERSION_CONFLICT, when known: the version now stored.
-   */
-  currentVersion?: number;
 };
 
 export type ProductDto = {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
   priceCents: number;
-  currency: string;
   /**
    * Units left right now.
    */
@@ -105,23 +100,208 @@ export type ProductDto = {
    * Send it back as `version` when editing, or as `expectedVersion` when checking out.
    */
   version: number;
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  currency: string;
 };
 
 export type ProductPageDto = {
-  items: Array<ProductDto>;
   /**
    * Products in the catalogue.
    */
   total: number;
   limit: number;
   offset: number;
+  items: Array<ProductDto>;
 };
 
+/**
+ * ISO 4217 code, in upper case.
+ */
+export type CurrencyCode =
+  | 'AED'
+  | 'AFN'
+  | 'ALL'
+  | 'AMD'
+  | 'ANG'
+  | 'AOA'
+  | 'ARS'
+  | 'AUD'
+  | 'AWG'
+  | 'AZN'
+  | 'BAM'
+  | 'BBD'
+  | 'BDT'
+  | 'BGN'
+  | 'BHD'
+  | 'BIF'
+  | 'BMD'
+  | 'BND'
+  | 'BOB'
+  | 'BOV'
+  | 'BRL'
+  | 'BSD'
+  | 'BTN'
+  | 'BWP'
+  | 'BYN'
+  | 'BZD'
+  | 'CAD'
+  | 'CDF'
+  | 'CHE'
+  | 'CHF'
+  | 'CHW'
+  | 'CLF'
+  | 'CLP'
+  | 'CNY'
+  | 'COP'
+  | 'COU'
+  | 'CRC'
+  | 'CUP'
+  | 'CVE'
+  | 'CZK'
+  | 'DJF'
+  | 'DKK'
+  | 'DOP'
+  | 'DZD'
+  | 'EGP'
+  | 'ERN'
+  | 'ETB'
+  | 'EUR'
+  | 'FJD'
+  | 'FKP'
+  | 'GBP'
+  | 'GEL'
+  | 'GHS'
+  | 'GIP'
+  | 'GMD'
+  | 'GNF'
+  | 'GTQ'
+  | 'GYD'
+  | 'HKD'
+  | 'HNL'
+  | 'HTG'
+  | 'HUF'
+  | 'IDR'
+  | 'ILS'
+  | 'INR'
+  | 'IQD'
+  | 'IRR'
+  | 'ISK'
+  | 'JMD'
+  | 'JOD'
+  | 'JPY'
+  | 'KES'
+  | 'KGS'
+  | 'KHR'
+  | 'KMF'
+  | 'KPW'
+  | 'KRW'
+  | 'KWD'
+  | 'KYD'
+  | 'KZT'
+  | 'LAK'
+  | 'LBP'
+  | 'LKR'
+  | 'LRD'
+  | 'LSL'
+  | 'LYD'
+  | 'MAD'
+  | 'MDL'
+  | 'MGA'
+  | 'MKD'
+  | 'MMK'
+  | 'MNT'
+  | 'MOP'
+  | 'MRU'
+  | 'MUR'
+  | 'MVR'
+  | 'MWK'
+  | 'MXN'
+  | 'MXV'
+  | 'MYR'
+  | 'MZN'
+  | 'NAD'
+  | 'NGN'
+  | 'NIO'
+  | 'NOK'
+  | 'NPR'
+  | 'NZD'
+  | 'OMR'
+  | 'PAB'
+  | 'PEN'
+  | 'PGK'
+  | 'PHP'
+  | 'PKR'
+  | 'PLN'
+  | 'PYG'
+  | 'QAR'
+  | 'RON'
+  | 'RSD'
+  | 'RUB'
+  | 'RWF'
+  | 'SAR'
+  | 'SBD'
+  | 'SCR'
+  | 'SDG'
+  | 'SEK'
+  | 'SGD'
+  | 'SHP'
+  | 'SLE'
+  | 'SLL'
+  | 'SOS'
+  | 'SRD'
+  | 'SSP'
+  | 'STN'
+  | 'SVC'
+  | 'SYP'
+  | 'SZL'
+  | 'THB'
+  | 'TJS'
+  | 'TMT'
+  | 'TND'
+  | 'TOP'
+  | 'TRY'
+  | 'TTD'
+  | 'TWD'
+  | 'TZS'
+  | 'UAH'
+  | 'UGX'
+  | 'USD'
+  | 'USN'
+  | 'UYI'
+  | 'UYU'
+  | 'UYW'
+  | 'UZS'
+  | 'VED'
+  | 'VES'
+  | 'VND'
+  | 'VUV'
+  | 'WST'
+  | 'XAF'
+  | 'XAG'
+  | 'XAU'
+  | 'XBA'
+  | 'XBB'
+  | 'XBC'
+  | 'XBD'
+  | 'XCD'
+  | 'XDR'
+  | 'XOF'
+  | 'XPD'
+  | 'XPF'
+  | 'XPT'
+  | 'XSU'
+  | 'XTS'
+  | 'XUA'
+  | 'XXX'
+  | 'YER'
+  | 'ZAR'
+  | 'ZMW'
+  | 'ZWL';
+
 export type CreateProductDto = {
-  /**
-   * Stock-keeping unit, unique across the catalogue.
-   */
-  sku: string;
   name: string;
   description?: string;
   /**
@@ -129,13 +309,17 @@ export type CreateProductDto = {
    */
   priceCents: number;
   /**
-   * ISO 4217 code.
+   * ISO 4217 code, in upper case.
    */
-  currency: string;
+  currency: CurrencyCode;
   /**
    * Units on hand.
    */
   stock: number;
+  /**
+   * Stock-keeping unit, unique across the catalogue.
+   */
+  sku: string;
 };
 
 export type UpdateProductDto = {
@@ -146,7 +330,7 @@ export type UpdateProductDto = {
   name?: string;
   description?: string;
   priceCents?: number;
-  currency?: string;
+  currency?: CurrencyCode;
   stock?: number;
 };
 
@@ -157,14 +341,13 @@ export type CartLineInput = {
 
 export type CreateCartDto = {
   /**
-   * The cart's first lines; may be empty. Each product at most once.
+   * The cart's first lines; may be empty. Each product at most once (ids compared in any letter
+   * case): a product named twice is refused with 400 VALIDATION_FAILED.
    */
   items: Array<CartLineInput>;
 };
 
 export type CartLineDto = {
-  productId: string;
-  name: string;
   priceCents: number;
   quantity: number;
   /**
@@ -172,17 +355,19 @@ export type CartLineDto = {
    */
   available: number;
   lineTotalCents: number;
+  productId: string;
+  name: string;
 };
 
 export type CartDto = {
-  id: string;
   /**
    * Send it back with every change to the cart.
    */
   version: number;
+  subtotalCents: number;
+  id: string;
   status: 'open' | 'checked_out';
   items: Array<CartLineDto>;
-  subtotalCents: number;
   /**
    * Currency of the lines; null while the cart is empty.
    */
@@ -212,23 +397,23 @@ export type CheckoutDto = {
 };
 
 export type OrderLineDto = {
-  productId: string;
-  /**
-   * Product name at purchase time.
-   */
-  name: string;
   quantity: number;
   /**
    * Price at purchase time.
    */
   unitPriceCents: number;
+  productId: string;
+  /**
+   * Product name at purchase time.
+   */
+  name: string;
 };
 
 export type OrderDto = {
+  totalCents: number;
   id: string;
   status: 'confirmed';
   items: Array<OrderLineDto>;
-  totalCents: number;
   currency: string;
   createdAt: string;
 };
@@ -260,6 +445,12 @@ export type ListProductsErrors = {
   400: ProblemDetailsDto & {
     code: 'VALIDATION_FAILED';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type ListProductsError = ListProductsErrors[keyof ListProductsErrors];
@@ -279,16 +470,16 @@ export type CreateProductData = {
 
 export type CreateProductErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
-   * Problem details; `code` is one of UNAUTHORIZED, ADMIN_DISABLED.
+   * Problem details; `code` is one of ADMIN_DISABLED, UNAUTHORIZED.
    */
   401: ProblemDetailsDto & {
-    code: 'UNAUTHORIZED' | 'ADMIN_DISABLED';
+    code: 'ADMIN_DISABLED' | 'UNAUTHORIZED';
   };
   /**
    * Problem details; `code` is one of DUPLICATE_SKU.
@@ -308,6 +499,12 @@ export type CreateProductErrors = {
   415: ProblemDetailsDto & {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type CreateProductError = CreateProductErrors[keyof CreateProductErrors];
@@ -326,6 +523,12 @@ export type StreamStockEventsData = {
 };
 
 export type StreamStockEventsErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
   /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
@@ -368,6 +571,12 @@ export type GetProductErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetProductError = GetProductErrors[keyof GetProductErrors];
@@ -389,16 +598,16 @@ export type UpdateProductData = {
 
 export type UpdateProductErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
-   * Problem details; `code` is one of UNAUTHORIZED, ADMIN_DISABLED.
+   * Problem details; `code` is one of ADMIN_DISABLED, UNAUTHORIZED.
    */
   401: ProblemDetailsDto & {
-    code: 'UNAUTHORIZED' | 'ADMIN_DISABLED';
+    code: 'ADMIN_DISABLED' | 'UNAUTHORIZED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -424,6 +633,12 @@ export type UpdateProductErrors = {
   415: ProblemDetailsDto & {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type UpdateProductError = UpdateProductErrors[keyof UpdateProductErrors];
@@ -443,10 +658,10 @@ export type CreateCartData = {
 
 export type CreateCartErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -471,6 +686,12 @@ export type CreateCartErrors = {
    */
   422: ProblemDetailsDto & {
     code: 'CURRENCY_MISMATCH';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -504,6 +725,12 @@ export type GetCartErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetCartError = GetCartErrors[keyof GetCartErrors];
@@ -526,10 +753,10 @@ export type SetCartItemData = {
 
 export type SetCartItemErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -538,10 +765,10 @@ export type SetCartItemErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of VERSION_CONFLICT, CART_CHECKED_OUT.
+   * Problem details; `code` is one of CART_CHECKED_OUT, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'VERSION_CONFLICT' | 'CART_CHECKED_OUT';
+    code: 'CART_CHECKED_OUT' | 'VERSION_CONFLICT';
   };
   /**
    * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
@@ -560,6 +787,12 @@ export type SetCartItemErrors = {
    */
   422: ProblemDetailsDto & {
     code: 'CURRENCY_MISMATCH';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -586,10 +819,10 @@ export type CheckoutData = {
 
 export type CheckoutErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -598,12 +831,10 @@ export type CheckoutErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
-   *
-   * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT.
+   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS, OUT_OF_STOCK, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
+    code: 'IDEMPOTENCY_IN_PROGRESS' | 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
   };
   /**
    * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
@@ -628,6 +859,12 @@ export type CheckoutErrors = {
    */
   429: ProblemDetailsDto & {
     code: 'RATE_LIMITED';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -656,10 +893,10 @@ export type CheckoutCartData = {
 
 export type CheckoutCartErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -668,26 +905,40 @@ export type CheckoutCartErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_IN_PROGRESS.
-   *
-   * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT, CART_CHECKED_OUT.
+   * Problem details; `code` is one of CART_CHECKED_OUT, IDEMPOTENCY_IN_PROGRESS, OUT_OF_STOCK, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'OUT_OF_STOCK' | 'VERSION_CONFLICT' | 'CART_CHECKED_OUT';
+    code: 'CART_CHECKED_OUT' | 'IDEMPOTENCY_IN_PROGRESS' | 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
-   *
-   * Problem details; `code` is one of CART_EMPTY.
+   * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
+   */
+  413: ProblemDetailsDto & {
+    code: 'PAYLOAD_TOO_LARGE';
+  };
+  /**
+   * Problem details; `code` is one of UNSUPPORTED_MEDIA_TYPE.
+   */
+  415: ProblemDetailsDto & {
+    code: 'UNSUPPORTED_MEDIA_TYPE';
+  };
+  /**
+   * Problem details; `code` is one of CART_EMPTY, IDEMPOTENCY_KEY_REUSED.
    */
   422: ProblemDetailsDto & {
-    code: 'CART_EMPTY';
+    code: 'CART_EMPTY' | 'IDEMPOTENCY_KEY_REUSED';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
    */
   429: ProblemDetailsDto & {
     code: 'RATE_LIMITED';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -721,6 +972,12 @@ export type GetOrderErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetOrderError = GetOrderErrors[keyof GetOrderErrors];
@@ -739,6 +996,12 @@ export type GetHealthData = {
 };
 
 export type GetHealthErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
   /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
@@ -762,6 +1025,17 @@ export type GetLivenessData = {
   url: '/health/live';
 };
 
+export type GetLivenessErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+};
+
+export type GetLivenessError = GetLivenessErrors[keyof GetLivenessErrors];
+
 export type GetLivenessResponses = {
   200: HealthDto;
 };
@@ -777,6 +1051,12 @@ export type GetReadinessData = {
 
 export type GetReadinessErrors = {
   /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+  /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
   503: ProblemDetailsDto & {
@@ -791,3 +1071,30 @@ export type GetReadinessResponses = {
 };
 
 export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type GetMetricsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/metrics';
+};
+
+export type GetMetricsErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
+export type GetMetricsResponses = {
+  /**
+   * Prometheus text exposition format, version 0.0.4.
+   */
+  200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
