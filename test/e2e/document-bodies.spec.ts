@@ -22,7 +22,7 @@ import { fingerprint } from '../support/database';
  */
 
 const SEED = Number(process.env.FAST_CHECK_SEED ?? 30_112_026);
-const RUNS = 60;
+const RUNS = 100;
 
 type Schema = Record<string, any>;
 
@@ -74,21 +74,36 @@ function valid(schema: Schema, ids: string[], contract: Contract): fc.Arbitrary<
   }
 }
 
-/** Values a schema may well refuse: its own limits crossed, other types, junk. */
+/** The values just past a schema's own limits, and of a neighbouring type. */
+function edges(schema: Schema): unknown[] {
+  if (schema.allOf) return edges(Object.assign({}, ...schema.allOf));
+  const edge: unknown[] = [];
+  if (schema.minimum !== undefined) edge.push(schema.minimum - 1, schema.minimum - 0.5);
+  if (schema.maximum !== undefined) edge.push(schema.maximum + 1, schema.maximum + 0.5);
+  if (schema.type === 'integer') edge.push(1.5, '7', 2 ** 31, 2 ** 53, -(2 ** 31) - 1, 1e21);
+  if (schema.maxLength !== undefined) edge.push('x'.repeat(schema.maxLength + 1));
+  if (schema.minLength) edge.push('');
+  if (schema.type === 'string') edge.push(7, '\u0000', 'a\ud800', ' ');
+  if (schema.enum) {
+    const values = schema.enum as string[];
+    edge.push('XXX', values[0].toLowerCase(), ` ${values[0]}`, values.at(-1)!.toLowerCase());
+  }
+  if (schema.maxItems !== undefined) {
+    edge.push(Array.from({ length: schema.maxItems + 1 }, () => ({})));
+  }
+  return edge;
+}
+
+const JUNK: unknown[] = [null, true, [], {}, '', ' ', '1', 1.5, -1, 0];
+
+/** Values a schema may well refuse: its own limits crossed first, then other types and junk. */
 function hostile(schema: Schema): fc.Arbitrary<unknown> {
-  const near: unknown[] = [null, true, [], {}, '', ' ', '1', 1.5, -1, 0, '\u0000', 'a\ud800'];
-  if (schema.minimum !== undefined) near.push(schema.minimum - 1, schema.minimum - 0.5);
-  if (schema.maximum !== undefined) near.push(schema.maximum + 1, schema.maximum + 0.5);
-  if (schema.maxLength !== undefined) near.push('x'.repeat(schema.maxLength + 1));
-  if (schema.enum) near.push(...(schema.enum as string[]).slice(0, 3).map((v) => v.toLowerCase()));
-  if (schema.maxItems !== undefined)
-    near.push(Array.from({ length: schema.maxItems + 1 }, () => ({})));
-  if (schema.type === 'integer') near.push(2 ** 31, 2 ** 53, -(2 ** 31) - 1, 1e21, '7');
+  const edge = edges(schema);
   return fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(...near) },
+    ...(edge.length > 0 ? [{ weight: 4, arbitrary: fc.constantFrom(...edge) }] : []),
+    { weight: 2, arbitrary: fc.constantFrom(...JUNK) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
     { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
-    { weight: 1, arbitrary: fc.double() },
   );
 }
 
@@ -159,10 +174,13 @@ describe('request bodies generated from openapi/openapi.json', () => {
     t = await startTestApp();
     const usd = await createProduct(t.baseUrl, { stock: 1_000_000 });
     const eur = await createProduct(t.baseUrl, { stock: 1_000_000, currency: 'EUR' });
+    // Edited by the updateProduct property, so kept out of carts and orders: its price may reach
+    // the maximum, and such orders overflow (see the KNOWN DEFECT below).
+    const edited = await createProduct(t.baseUrl);
     const cart = await createCart(t.baseUrl, [{ productId: usd.id, quantity: 1 }]);
     ids.push(usd.id, eur.id);
     paths = {
-      '/products/{id}': `/products/${usd.id}`,
+      '/products/{id}': `/products/${edited.id}`,
       '/cart/{id}/items/{productId}': `/cart/${cart.id}/items/${usd.id}`,
     };
   });
@@ -197,28 +215,51 @@ describe('request bodies generated from openapi/openapi.json', () => {
       const bodies = fc.oneof(good, mutated(schema, good));
       const seen = { accepted: 0, refused: 0 };
 
-      await fc.assert(
-        fc.asyncProperty(bodies, async (body) => {
-          const refusedByDocument =
-            body === undefined || !accepts(body) || namesAProductTwice(body);
-          const before = refusedByDocument ? await fingerprint(t.db) : undefined;
-          const response = await api(t.baseUrl, method.toUpperCase(), path, body, headers);
-          const outcome = `${response.status} ${JSON.stringify(response.body)}`;
-          if (refusedByDocument) {
-            seen.refused++;
-            expect(outcome).toMatch(/^400 .*"code":"(VALIDATION_FAILED|MALFORMED_JSON)"/);
-            expect(await fingerprint(t.db)).toEqual(before);
-          } else {
-            seen.accepted++;
-            expect(outcome).not.toMatch(/^400 /);
-            expect(response.status).toBeLessThan(500);
-          }
-        }),
-        { seed: SEED, numRuns: RUNS },
-      );
+      /** Sends one body; the document's verdict on it must be the service's. */
+      const judge = async (body: unknown) => {
+        const refusedByDocument = body === undefined || !accepts(body) || namesAProductTwice(body);
+        const before = refusedByDocument ? await fingerprint(t.db) : undefined;
+        const response = await api(t.baseUrl, method.toUpperCase(), path, body, headers);
+        const outcome = `${response.status} ${JSON.stringify(response.body)}`;
+        if (refusedByDocument) {
+          seen.refused++;
+          expect(outcome).toMatch(/^400 .*"code":"(VALIDATION_FAILED|MALFORMED_JSON)"/);
+          expect(await fingerprint(t.db)).toEqual(before);
+        } else {
+          seen.accepted++;
+          expect(outcome).not.toMatch(/^400 /);
+          expect(response.status).toBeLessThan(500);
+        }
+      };
+
+      // Every field of one valid body set in turn to each value at the edge of its schema...
+      const [sample] = fc.sample(good, { seed: SEED, numRuns: 1 }) as Record<string, unknown>[];
+      for (const [name, property] of Object.entries(
+        (schema.properties ?? {}) as Record<string, Schema>,
+      )) {
+        for (const value of [...edges(property), ...JUNK]) {
+          await judge({ ...sample, [name]: value });
+        }
+      }
+      // ...then random valid and mutated bodies.
+      await fc.assert(fc.asyncProperty(bodies, judge), { seed: SEED, numRuns: RUNS });
       // Both sides of the property were exercised.
       expect(seen.accepted).toBeGreaterThan(RUNS / 10);
       expect(seen.refused).toBeGreaterThan(RUNS / 10);
     },
   );
+
+  // KNOWN DEFECT, found by the checkout property above, for the owners of checkout: orders.total_cents
+  // (and order_items.unit_price_cents × quantity) is a PostgreSQL int, but the document allows
+  // priceCents up to 100,000,000 and quantity up to 1,000: a total over 2^31 - 1 cents answers
+  // 500. `it.failing` passes while the defect is there and fails once it is fixed: then make it
+  // an `it`.
+  it.failing('KNOWN DEFECT: an order of 1,000 at the highest price is served', async () => {
+    const dear = await createProduct(t.baseUrl, { priceCents: 100_000_000, stock: 1_000 });
+    const response = await api(t.baseUrl, 'POST', '/checkout', {
+      productId: dear.id,
+      quantity: 1000,
+    });
+    expect(response.status).toBe(201);
+  });
 });

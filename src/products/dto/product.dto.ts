@@ -4,7 +4,7 @@ import { CurrencyCodes } from 'validator/lib/isISO4217';
 import { IsOmittable, STORABLE_TEXT_PATTERN } from '../../common/validation';
 import {
   IsInt,
-  IsISO4217CurrencyCode,
+  IsIn,
   IsOptional,
   IsString,
   Matches,
@@ -17,9 +17,14 @@ import {
 export const MAX_STOCK = 1_000_000;
 export const MAX_PRICE_CENTS = 100_000_000;
 
-/** The codes `@IsISO4217CurrencyCode()` accepts (its own list), in upper case as they are stored. */
+/**
+ * ISO 4217 codes (validator's list, the one `@IsISO4217CurrencyCode()` uses), in upper case, as
+ * they are stored and documented. `IsISO4217CurrencyCode` itself also takes lower case.
+ */
 export const CURRENCY_CODES = [...CurrencyCodes].sort();
 const currency = { enum: CURRENCY_CODES, enumName: 'CurrencyCode' } as const;
+const IsCurrencyCode = () =>
+  IsIn(CURRENCY_CODES, { message: '$property must be an ISO 4217 code in upper case, e.g. USD' });
 const integer = { type: 'integer' } as const;
 const text = { pattern: STORABLE_TEXT_PATTERN } as const;
 
@@ -74,7 +79,7 @@ export class CreateProductDto {
 
   /** ISO 4217 code, in upper case. @example "USD" */
   @ApiProperty(currency)
-  @IsISO4217CurrencyCode()
+  @IsCurrencyCode()
   currency: string;
 
   /** Units on hand. @example 100 */
@@ -114,7 +119,7 @@ export class UpdateProductDto {
 
   @ApiPropertyOptional(currency)
   @IsOmittable()
-  @IsISO4217CurrencyCode()
+  @IsCurrencyCode()
   currency?: string;
 
   @ApiPropertyOptional(integer)
