@@ -84,7 +84,7 @@ function problemSchema(codes: readonly ErrorCode[]): SchemaObject {
  * database is down) are added by `buildOpenApiDocument`, never by hand.
  */
 export function ApiProblems(responses: Problems): MethodDecorator {
-  return (target, key, descriptor: TypedPropertyDescriptor<any>) => {
+  return <T>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>) => {
     const handler = descriptor.value as object;
     const merged = merge(
       (Reflect.getMetadata(PROBLEMS_METADATA, handler) as Problems | undefined) ?? {},
