@@ -132,6 +132,12 @@ const HEADERS = {
     required: true,
     schema: { type: 'string', minLength: 1, maxLength: 128 },
   },
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    required: false,
+    schema: { type: 'string', enum: ['true'] },
+  },
   'Retry-After': {
     description: 'Seconds to wait before trying again.',
     required: false,
@@ -144,7 +150,8 @@ const HEADERS = {
  * - a JSON body: 400 VALIDATION_FAILED and MALFORMED_JSON, 413 and 415;
  * - no body: the refusal of one (NoBodyGuard), said in the description too;
  * - every operation not marked `@WithoutDatabase()`: 503 DATABASE_UNAVAILABLE;
- * - every response: x-request-id; 429, 503 and IDEMPOTENCY_IN_PROGRESS: Retry-After.
+ * - every response: x-request-id; 429, 503 and IDEMPOTENCY_IN_PROGRESS: Retry-After; with an
+ *   Idempotency-Key: Idempotent-Replayed.
  */
 function completeOperation(method: string, operation: OperationObject): void {
   const extensions = operation as unknown as Record<string, unknown>;
@@ -180,20 +187,25 @@ function completeOperation(method: string, operation: OperationObject): void {
         : {}),
     };
   }
+  const idempotencyKey = ((operation.parameters ?? []) as ParameterObject[]).find(
+    (parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
+  );
+  if (idempotencyKey) {
+    idempotencyKey.schema = { ...idempotencyKey.schema, pattern: IDEMPOTENCY_KEY_PATTERN };
+  }
   for (const response of Object.values(operation.responses) as ResponseObject[]) {
     response.headers = {
       ...response.headers,
       'x-request-id': { $ref: '#/components/headers/x-request-id' },
+      // A replay repeats the first answer, whatever its status.
+      ...(idempotencyKey
+        ? { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } }
+        : {}),
     };
   }
   operation.responses = Object.fromEntries(
     Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)),
   );
-  for (const parameter of (operation.parameters ?? []) as ParameterObject[]) {
-    if (parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key') {
-      parameter.schema = { ...parameter.schema, pattern: IDEMPOTENCY_KEY_PATTERN };
-    }
-  }
   // Routes without a guard are public: say so, rather than leave their security undefined.
   operation.security ??= [];
 }

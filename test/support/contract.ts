@@ -177,8 +177,21 @@ export function violations(contract: Contract, response: ReceivedResponse): stri
 
   for (const [name, header] of Object.entries(expected.headers ?? {})) {
     if (streamed && name === 'x-request-id') continue; // see above
-    if (header.required && response.headers[name.toLowerCase()] === undefined) {
-      problems.push(`no ${name} header`);
+    const value = response.headers[name.toLowerCase()];
+    if (value === undefined) {
+      if (header.required) problems.push(`no ${name} header`);
+      continue;
+    }
+    if (!header.schema) continue;
+    const typed = ['integer', 'number'].includes(header.schema.type as string)
+      ? Number(value)
+      : value;
+    const validate = contract.validator(header.schema);
+    if (!validate(typed)) {
+      problems.push(
+        `header ${name}: ${JSON.stringify(value)} ` +
+          contract.ajv.errorsText(validate.errors, { dataVar: name }),
+      );
     }
   }
   const content = expected.content;

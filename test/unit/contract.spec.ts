@@ -43,6 +43,16 @@ describe('the contract checker', () => {
       ],
       [{ headers: { 'content-type': 'application/json' } }, /no x-request-id header/],
       [
+        {
+          method: 'POST',
+          url: '/checkout',
+          status: 429,
+          headers: { ...problemType, 'retry-after': 'soon' },
+          text: problem(429, 'RATE_LIMITED'),
+        },
+        /header Retry-After: "soon" Retry-After must be integer/,
+      ],
+      [
         { status: 409, headers: problemType, text: problem(409, 'OUT_OF_STOCK') },
         /status 409 is not documented/,
       ],
