@@ -91,12 +91,14 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     trustProxy: trustProxy(config.TRUST_PROXY),
-    // Malformed URLs are refused by the router before any route runs: answer them as problems too.
+    // Malformed URLs are refused by the router before any route runs (and before the onRequest
+    // hook that sets x-request-id): answer them as problems too, with the request id.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const problem = toProblem(
         new ValidationFailedError([{ field: 'url', message: error.message }]),
       );
       void reply
+        .header('x-request-id', request.id)
         .status(problem.status)
         .type(PROBLEM_CONTENT_TYPE)
         .send({ ...problem, instance: request.url, requestId: request.id });

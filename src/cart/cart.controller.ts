@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi';
+import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { uuidParam } from '../common/validation';
 import { CartService } from './cart.service';
 import { CartDto, CreateCartDto, SetCartItemDto } from './dto/cart.dto';
@@ -14,7 +14,7 @@ export class CartController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ operationId: 'createCart' })
-  @ApiProblems({ 404: ['NOT_FOUND'], 422: ['CURRENCY_MISMATCH'] }, { body: true })
+  @ApiProblems({ 404: ['NOT_FOUND'], 422: ['CURRENCY_MISMATCH'] })
   create(@Body() body: CreateCartDto): Promise<CartDto> {
     return this.carts.create(body.items);
   }
@@ -22,6 +22,7 @@ export class CartController {
   /** A cart with live prices and stock. */
   @Get(':id')
   @ApiOperation({ operationId: 'getCart' })
+  @ApiUuidParams('id')
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   get(@Param('id', uuidParam('id')) id: string): Promise<CartDto> {
     return this.carts.get(id);
@@ -31,14 +32,12 @@ export class CartController {
   @Put(':id/items/:productId')
   @HttpCode(200)
   @ApiOperation({ operationId: 'setCartItem' })
-  @ApiProblems(
-    {
-      404: ['NOT_FOUND'],
-      409: ['VERSION_CONFLICT', 'CART_CHECKED_OUT'],
-      422: ['CURRENCY_MISMATCH'],
-    },
-    { body: true },
-  )
+  @ApiUuidParams('id', 'productId')
+  @ApiProblems({
+    404: ['NOT_FOUND'],
+    409: ['VERSION_CONFLICT', 'CART_CHECKED_OUT'],
+    422: ['CURRENCY_MISMATCH'],
+  })
   setItem(
     @Param('id', uuidParam('id')) id: string,
     @Param('productId', uuidParam('productId')) productId: string,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi';
+import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { uuidParam } from '../common/validation';
 import { IdempotentRequestParam, Idempotent } from '../idempotency/idempotent.decorator';
 import type { IdempotentRequest } from '../idempotency/idempotency.service';
@@ -18,15 +18,12 @@ export class CheckoutController {
   @Post('checkout')
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkout' })
-  @ApiProblems(
-    {
-      404: ['NOT_FOUND'],
-      409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'],
-      422: ['ORDER_TOTAL_TOO_LARGE'],
-      503: ['OVERLOADED'],
-    },
-    { body: true },
-  )
+  @ApiProblems({
+    404: ['NOT_FOUND'],
+    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'],
+    422: ['ORDER_TOTAL_TOO_LARGE'],
+    503: ['OVERLOADED'],
+  })
   @ApiCreatedResponse({ type: OrderDto })
   @CheckoutRateLimit()
   @Idempotent()
@@ -41,6 +38,7 @@ export class CheckoutController {
   @Post('cart/:id/checkout')
   @HttpCode(201)
   @ApiOperation({ operationId: 'checkoutCart' })
+  @ApiUuidParams('id')
   @ApiProblems({
     400: ['VALIDATION_FAILED'],
     404: ['NOT_FOUND'],
@@ -61,6 +59,7 @@ export class CheckoutController {
   /** One order. */
   @Get('orders/:id')
   @ApiOperation({ operationId: 'getOrder' })
+  @ApiUuidParams('id')
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   getOrder(@Param('id', uuidParam('id')) id: string): Promise<OrderDto> {
     return this.checkouts.getOrder(id);

@@ -6,7 +6,10 @@ import { DomainError } from './errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Lets a request through only with `Authorization: Bearer <ADMIN_TOKEN>`. */
+/**
+ * Lets a request through only with `Authorization: Bearer <ADMIN_TOKEN>`; the scheme is
+ * case-insensitive, as for every HTTP authentication scheme (RFC 9110, section 11.1).
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
   private readonly expected?: Buffer;
@@ -20,7 +23,7 @@ export class AdminGuard implements CanActivate {
       throw new DomainError('ADMIN_DISABLED', 'Admin routes are disabled: ADMIN_TOKEN is not set.');
     }
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-    const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
     // Comparing fixed-length digests keeps the comparison constant-time whatever the token length.
     if (!token || !timingSafeEqual(digest(token), this.expected)) {
       throw new DomainError('UNAUTHORIZED', 'A valid admin bearer token is required.');

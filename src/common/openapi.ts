@@ -1,61 +1,235 @@
 import { applyDecorators } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import {
+  ApiExtension,
   ApiExtraModels,
+  ApiParam,
   ApiResponse,
   DocumentBuilder,
   getSchemaPath,
   type OpenAPIObject,
+  type OperationObject,
+  type ParameterObject,
+  type ReferenceObject,
+  type ResponseObject,
+  type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import type { ErrorCode } from './errors';
+import { UUID_PATTERN } from './validation';
 import { ProblemDetailsDto } from './problem-details.dto';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
-const BODY_ERRORS: Partial<Record<number, ErrorCode[]>> = {
+type Problems = Partial<Record<number, ErrorCode[]>>;
+
+const PROBLEMS_METADATA = 'flash-store:problems';
+const NO_DATABASE_EXTENSION = 'x-without-database';
+
+/** What Fastify and the validation pipe answer, before any handler runs, to a route that reads a JSON body. */
+const BODY_ERRORS: Problems = {
   400: ['VALIDATION_FAILED', 'MALFORMED_JSON'],
   413: ['PAYLOAD_TOO_LARGE'],
   415: ['UNSUPPORTED_MEDIA_TYPE'],
 };
+/** What a route that reads no body answers to a request that has one (see NoBodyGuard). */
+const UNWANTED_BODY_ERRORS: Record<'parsed' | 'unparsed', Problems> = {
+  // POST, PUT, PATCH, DELETE: Fastify parses the body first, then NoBodyGuard refuses it.
+  parsed: BODY_ERRORS,
+  // GET and HEAD: Fastify does not read the body; NoBodyGuard refuses it.
+  unparsed: { 400: ['VALIDATION_FAILED'] },
+};
+/** Every operation that uses the database answers this when it does not. */
+const DATABASE_ERRORS: Problems = { 503: ['DATABASE_UNAVAILABLE'] };
+/** Codes whose problem carries `retryAfterSeconds`, sent as a Retry-After header too. */
+const RETRY_AFTER_CODES = new Set<ErrorCode>([
+  'RATE_LIMITED',
+  'DATABASE_UNAVAILABLE',
+  'OVERLOADED',
+]);
+
+function merge(into: Problems, from: Problems): Problems {
+  const merged: Problems = { ...into };
+  for (const [status, codes = []] of Object.entries(from)) {
+    merged[Number(status)] = [...new Set([...(merged[Number(status)] ?? []), ...codes])];
+  }
+  return merged;
+}
+
+function problemSchema(codes: readonly ErrorCode[]): SchemaObject {
+  return {
+    allOf: [
+      { $ref: getSchemaPath(ProblemDetailsDto) },
+      {
+        type: 'object',
+        required: ['code'],
+        properties: { code: { type: 'string', enum: [...codes] } },
+      },
+    ],
+  };
+}
 
 /**
- * Documents the problem responses of a route, one per status, each narrowed to the codes that
- * status can carry there. Routes with a JSON body also get the body errors (400, 413, 415).
+ * Documents problem responses of a route: per status, the codes that status can carry there.
+ * Decorators that add a behaviour (e.g. `@Idempotent()`) use it for the answers of that
+ * behaviour, and the route for its own: every use is merged, code by code, whatever the order
+ * of the decorators. The answers every route of a kind shares (body errors, 503 when the
+ * database is down) are added by `buildOpenApiDocument`, never by hand.
  */
-export function ApiProblems(
-  responses: Partial<Record<number, ErrorCode[]>>,
-  { body = false }: { body?: boolean } = {},
-) {
-  const all: Partial<Record<number, ErrorCode[]>> = body ? { ...BODY_ERRORS } : {};
-  for (const [status, codes] of Object.entries(responses)) {
-    all[Number(status)] = [...new Set([...(all[Number(status)] ?? []), ...(codes ?? [])])];
-  }
-  return applyDecorators(
-    ApiExtraModels(ProblemDetailsDto),
-    ...Object.entries(all).map(([status, codes = []]) =>
-      ApiResponse({
-        status: Number(status),
-        description: `Problem details; \`code\` is one of ${codes.join(', ')}.`,
-        content: {
-          [PROBLEM_CONTENT_TYPE]: {
-            schema: {
-              allOf: [
-                { $ref: getSchemaPath(ProblemDetailsDto) },
-                {
-                  type: 'object',
-                  required: ['code'],
-                  properties: { code: { type: 'string', enum: codes } },
-                },
-              ],
-            },
-          },
-        },
-      }),
+export function ApiProblems(responses: Problems): MethodDecorator {
+  return <T>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>) => {
+    const handler = descriptor.value as object;
+    const merged = merge(
+      (Reflect.getMetadata(PROBLEMS_METADATA, handler) as Problems | undefined) ?? {},
+      responses,
+    );
+    Reflect.defineMetadata(PROBLEMS_METADATA, merged, handler);
+    applyDecorators(
+      ApiExtraModels(ProblemDetailsDto),
+      ...Object.entries(merged).map(([status, codes = []]) =>
+        // Replaces what an earlier ApiProblems documented for this status with the union.
+        ApiResponse({
+          status: Number(status),
+          content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema(codes) } },
+        }),
+      ),
+    )(target, key, descriptor);
+    return descriptor;
+  };
+}
+
+/** Documents path parameters read with `uuidParam`: what that pipe accepts. */
+export const ApiUuidParams = (...names: string[]) =>
+  applyDecorators(
+    ...names.map((name) =>
+      ApiParam({ name, schema: { type: 'string', format: 'uuid', pattern: UUID_PATTERN } }),
     ),
   );
+
+/** Marks a route that never touches the database, so that it is not documented with 503. */
+export const WithoutDatabase = () => ApiExtension(NO_DATABASE_EXTENSION, true);
+
+/** Reads the problem codes documented on a response, if it is a problem response. */
+function documentedCodes(response: ResponseObject | ReferenceObject | undefined): ErrorCode[] {
+  const schema = (response as ResponseObject | undefined)?.content?.[PROBLEM_CONTENT_TYPE]
+    ?.schema as SchemaObject | undefined;
+  const own = schema?.allOf?.[1] as SchemaObject | undefined;
+  return ((own?.properties?.code as SchemaObject | undefined)?.enum ?? []) as ErrorCode[];
+}
+
+const HEADERS = {
+  'x-request-id': {
+    description:
+      "The request's id: the caller's own X-Request-Id when it is 1 to 128 of `A-Za-z0-9_.:-`, " +
+      'else a new UUID. Also in problem bodies as `requestId` and in every log line.',
+    required: true,
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    required: false,
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    required: false,
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
+
+/**
+ * Adds what every operation of a kind answers, and the headers of every answer:
+ * - a JSON body: 400 VALIDATION_FAILED and MALFORMED_JSON, 413 and 415;
+ * - no body: the refusal of one (NoBodyGuard), said in the description too;
+ * - every operation not marked `@WithoutDatabase()`: 503 DATABASE_UNAVAILABLE;
+ * - every response: x-request-id; 429 and 503: Retry-After; with an Idempotency-Key:
+ *   Idempotent-Replayed.
+ */
+function completeOperation(method: string, operation: OperationObject): void {
+  const extensions = operation as unknown as Record<string, unknown>;
+  const withoutDatabase = extensions[NO_DATABASE_EXTENSION] === true;
+  delete extensions[NO_DATABASE_EXTENSION];
+
+  let problems: Problems = {};
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const codes = documentedCodes(response);
+    if (codes.length > 0) problems[Number(status)] = codes;
+  }
+  if (operation.requestBody) {
+    problems = merge(problems, BODY_ERRORS);
+  } else {
+    const parsed = !['get', 'head'].includes(method);
+    problems = merge(problems, UNWANTED_BODY_ERRORS[parsed ? 'parsed' : 'unparsed']);
+    operation.description = [
+      operation.description,
+      'Takes no request body: one is refused with 400 `VALIDATION_FAILED`.',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+  }
+  if (!withoutDatabase) problems = merge(problems, DATABASE_ERRORS);
+
+  for (const [status, codes = []] of Object.entries(problems)) {
+    const sorted = [...codes].sort();
+    operation.responses[status] = {
+      description: `Problem details; \`code\` is one of ${sorted.join(', ')}.`,
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema(sorted) } },
+      ...(codes.some((code) => RETRY_AFTER_CODES.has(code))
+        ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } }
+        : {}),
+    };
+  }
+  const idempotencyKey = ((operation.parameters ?? []) as ParameterObject[]).find(
+    (parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
+  );
+  for (const response of Object.values(operation.responses) as ResponseObject[]) {
+    response.headers = {
+      ...response.headers,
+      'x-request-id': { $ref: '#/components/headers/x-request-id' },
+      // A replay repeats the first answer, whatever its status.
+      ...(idempotencyKey
+        ? { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } }
+        : {}),
+    };
+  }
+  operation.responses = Object.fromEntries(
+    Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  // Routes without a guard are public: say so, rather than leave their security undefined.
+  operation.security ??= [];
+}
+
+/**
+ * The global validation pipe refuses unknown properties (`forbidNonWhitelisted`) in every body:
+ * every schema a request body uses, and the schemas those use, say so.
+ */
+function closeRequestSchemas(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  const seen = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const ref = (node as ReferenceObject).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+      const name = ref.slice('#/components/schemas/'.length);
+      if (seen.has(name)) return;
+      seen.add(name);
+      const schema = schemas[name] as SchemaObject;
+      if (schema.type === 'object') schema.additionalProperties = false;
+      visit(schema);
+      return;
+    }
+    Object.values(node).forEach(visit);
+  };
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as OperationObject[]) {
+      if (operation?.requestBody) visit(operation.requestBody);
+    }
+  }
 }
 
 export const DOCS_PATH = 'docs';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -69,14 +243,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addServer('/', 'This server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN' }, 'admin')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  // Routes without a guard are public: say so, rather than leave their security undefined.
+  const document = SwaggerModule.createDocument(app, config, {
+    extraModels: [ProblemDetailsDto],
+  });
+  document.components = { ...document.components, headers: HEADERS };
   for (const operations of Object.values(document.paths)) {
-    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+    for (const method of METHODS) {
       const operation = operations[method];
-      if (operation) operation.security ??= [];
+      if (operation) completeOperation(method, operation);
     }
   }
+  closeRequestSchemas(document);
   return document;
 }
 

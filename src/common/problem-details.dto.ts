@@ -11,8 +11,10 @@ export class FieldErrorDto {
 export class StockShortageDto {
   productId: string;
   /** @example 3 */
+  @ApiProperty({ type: 'integer' })
   requested: number;
   /** @example 1 */
+  @ApiProperty({ type: 'integer' })
   available: number;
 }
 
@@ -23,6 +25,7 @@ export class ProblemDetailsDto {
   /** @example "Out of stock" */
   title: string;
   /** @example 409 */
+  @ApiProperty({ type: 'integer' })
   status: number;
   /** @example "Product 5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11 is sold out." */
   detail: string;
@@ -39,14 +42,18 @@ export class ProblemDetailsDto {
   /** With OUT_OF_STOCK: the product that ran short. */
   productId?: string;
   /** With OUT_OF_STOCK: the quantity asked for. @example 3 */
+  @ApiPropertyOptional({ type: 'integer' })
   requested?: number;
   /** With OUT_OF_STOCK: units still available. @example 1 */
+  @ApiPropertyOptional({ type: 'integer' })
   available?: number;
   /** With OUT_OF_STOCK on a cart checkout: every short line. */
   @ApiPropertyOptional({ type: [StockShortageDto] })
   shortages?: StockShortageDto[];
-  /** With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After. @example 12 */
+  /** With RATE_LIMITED, OVERLOADED and DATABASE_UNAVAILABLE: when to try again, as in Retry-After. @example 12 */
+  @ApiPropertyOptional({ type: 'integer' })
   retryAfterSeconds?: number;
   /** With VERSION_CONFLICT, when known: the version now stored. @example 4 */
+  @ApiPropertyOptional({ type: 'integer' })
   currentVersion?: number;
 }

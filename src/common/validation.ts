@@ -1,18 +1,54 @@
 import {
   type ArgumentMetadata,
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
   type PipeTransform,
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/internal.js';
 import { Transform } from 'class-transformer';
 import { isUUID, ValidateIf } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
 import { ValidationFailedError, type FieldError } from './errors';
 import { findUnsafeJson } from './json-guard';
 
+/** Constraints that check what a value is; they explain a failure before any other. */
+const TYPE_CONSTRAINTS = new Set([
+  'isInt',
+  'isNumber',
+  'isString',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'nestedValidation',
+]);
+/** Constraints that check that a value is there (or, for unknown fields, that it is not). */
+const PRESENCE_CONSTRAINTS = new Set(['isDefined', 'whitelistValidation']);
+
+const rank = (constraint: string) =>
+  TYPE_CONSTRAINTS.has(constraint) ? 0 : PRESENCE_CONSTRAINTS.has(constraint) ? 1 : 2;
+
+/**
+ * One message per field: its first broken rule, in the order type, presence, range (a missing
+ * field is "required", never "must be shorter than 200 characters"), then its children's.
+ */
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const constraints = Object.entries(error.constraints ?? {}).sort(
+      ([a], [b]) => rank(a) - rank(b),
+    );
+    const own: FieldError[] =
+      constraints.length === 0
+        ? []
+        : error.value === undefined && !('whitelistValidation' in (error.constraints ?? {}))
+          ? [{ field, message: `${field} is required` }]
+          : [{ field, message: constraints[0][1] }];
+    // A value of the wrong type has no children worth reporting.
+    if (own.length > 0 && rank(constraints[0][0]) === 0) return own;
     return own.concat(flatten(error.children ?? [], field));
   });
 }
@@ -34,9 +70,37 @@ export const validationPipe = () =>
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
+    // Every rule is checked, so that `flatten` can report the one that explains the failure.
+    stopAtFirstError: false,
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
+
+/**
+ * Refuses a request body on a route that reads none (no `@Body()` parameter), so that `{}` sent
+ * to, e.g., POST /cart/{id}/checkout is not silently ignored. Registered globally, so it runs
+ * before any route guard (no rate-limit hit, no idempotency claim); the OpenAPI document lists
+ * the refusal on every such operation (`buildOpenApiDocument`).
+ */
+@Injectable()
+export class NoBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const length = Number(request.headers['content-length'] ?? 0);
+    const hasBody = request.headers['transfer-encoding'] !== undefined || length > 0;
+    if (!hasBody) return true;
+    const params = (Reflect.getMetadata(
+      ROUTE_ARGS_METADATA,
+      context.getClass(),
+      context.getHandler().name,
+    ) ?? {}) as Record<string, unknown>;
+    const readsBody = Object.keys(params).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+    if (readsBody) return true;
+    throw new ValidationFailedError([
+      { field: 'body', message: 'This operation takes no request body.' },
+    ]);
+  }
+}
 
 /**
  * For `@Param('id', uuidParam('id'))`: a malformed id is a 400, never a 404 or a 500; ids are
@@ -50,6 +114,20 @@ export const uuidParam = (field: string): PipeTransform<string, string> => ({
     return value.toLowerCase();
   },
 });
+
+/**
+ * What class-validator's `isUUID` (version "all") accepts, as a JSON Schema pattern: versions 1
+ * to 8 with the RFC 9562 variant, the nil and the max UUID, in either letter case.
+ */
+export const UUID_PATTERN =
+  '^(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[1-8][0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}' +
+  '|00000000-0000-0000-0000-000000000000|[Ff]{8}-[Ff]{4}-[Ff]{4}-[Ff]{4}-[Ff]{12})$';
+
+/**
+ * Text PostgreSQL can store as sent: no NUL, no unpaired surrogate (`findUnsafeJson` refuses
+ * them in every body). A JSON Schema pattern, matched with the `u` flag.
+ */
+export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 /** Optional, but when present it must be valid: unlike @IsOptional, null is refused. */
 export const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);

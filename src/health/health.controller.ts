@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi';
+import { ApiProblems, WithoutDatabase } from '../common/openapi';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../common/errors';
 import { HealthDto } from './health.dto';
@@ -21,6 +21,7 @@ export class HealthController {
   /** Liveness: 200 while the process can answer at all. */
   @Get('live')
   @ApiOperation({ operationId: 'getLiveness' })
+  @WithoutDatabase()
   live(): HealthDto {
     return { status: 'ok' };
   }

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi';
+import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { AdminGuard } from '../common/admin.guard';
 import { streamServerSentEvents } from '../common/server-sent-events';
 import { uuidParam } from '../common/validation';
@@ -63,6 +63,7 @@ export class ProductsController {
   /** One product. */
   @Get(':id')
   @ApiOperation({ operationId: 'getProduct' })
+  @ApiUuidParams('id')
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
   get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
     return this.products.get(id);
@@ -74,7 +75,7 @@ export class ProductsController {
   @UseGuards(AdminGuard)
   @ApiBearerAuth('admin')
   @ApiOperation({ operationId: 'createProduct' })
-  @ApiProblems({ 401: ['UNAUTHORIZED', 'ADMIN_DISABLED'], 409: ['DUPLICATE_SKU'] }, { body: true })
+  @ApiProblems({ 401: ['UNAUTHORIZED', 'ADMIN_DISABLED'], 409: ['DUPLICATE_SKU'] })
   create(@Body() body: CreateProductDto): Promise<ProductDto> {
     return this.products.create(body);
   }
@@ -85,10 +86,12 @@ export class ProductsController {
   @UseGuards(AdminGuard)
   @ApiBearerAuth('admin')
   @ApiOperation({ operationId: 'updateProduct' })
-  @ApiProblems(
-    { 401: ['UNAUTHORIZED', 'ADMIN_DISABLED'], 404: ['NOT_FOUND'], 409: ['VERSION_CONFLICT'] },
-    { body: true },
-  )
+  @ApiUuidParams('id')
+  @ApiProblems({
+    401: ['UNAUTHORIZED', 'ADMIN_DISABLED'],
+    404: ['NOT_FOUND'],
+    409: ['VERSION_CONFLICT'],
+  })
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: UpdateProductDto,

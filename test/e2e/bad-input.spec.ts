@@ -28,6 +28,8 @@ interface BadRequest {
   code: string;
   /** For 400 VALIDATION_FAILED: a field that `errors` must name (or a field inside it). */
   field?: string;
+  /** The first message about `field`: it names the first broken rule (type, presence, range). */
+  message?: RegExp;
 }
 
 const MISSING = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
@@ -39,7 +41,12 @@ const manyLines = Array.from({ length: 101 }, (_, i) => ({
   quantity: 1,
 }));
 
-const validation = (field: string) => ({ status: 400, code: 'VALIDATION_FAILED', field });
+const validation = (field: string, message?: RegExp) => ({
+  status: 400,
+  code: 'VALIDATION_FAILED',
+  field,
+  message,
+});
 const notFound = { status: 404, code: 'NOT_FOUND' };
 const unauthorized = { status: 401, code: 'UNAUTHORIZED' };
 const malformed = { status: 400, code: 'MALFORMED_JSON' };
@@ -48,7 +55,22 @@ const cases: [string, BadRequest][] = [
   // GET /products
   ['list: limit=0', { method: 'GET', path: '/products?limit=0', ...validation('limit') }],
   ['list: limit=101', { method: 'GET', path: '/products?limit=101', ...validation('limit') }],
-  ['list: limit=abc', { method: 'GET', path: '/products?limit=abc', ...validation('limit') }],
+  [
+    'list: limit=abc',
+    {
+      method: 'GET',
+      path: '/products?limit=abc',
+      ...validation('limit', /^limit must be an integer number$/),
+    },
+  ],
+  [
+    'list: limit=1&limit=2',
+    {
+      method: 'GET',
+      path: '/products?limit=1&limit=2',
+      ...validation('limit', /^limit must be an integer number$/),
+    },
+  ],
   ['list: limit=1.5', { method: 'GET', path: '/products?limit=1.5', ...validation('limit') }],
   ['list: offset=-1', { method: 'GET', path: '/products?offset=-1', ...validation('offset') }],
   [
@@ -102,7 +124,7 @@ const cases: [string, BadRequest][] = [
       path: '/products',
       body: { ...validProduct, name: undefined },
       admin: true,
-      ...validation('name'),
+      ...validation('name', /^name is required$/),
     },
   ],
   [
@@ -247,7 +269,58 @@ const cases: [string, BadRequest][] = [
     },
   ],
   // POST /cart
-  ['cart: no items', { method: 'POST', path: '/cart', body: {}, ...validation('items') }],
+  [
+    'cart: no items',
+    { method: 'POST', path: '/cart', body: {}, ...validation('items', /^items is required$/) },
+  ],
+  [
+    'cart: no body at all',
+    { method: 'POST', path: '/cart', ...validation('items', /^items is required$/) },
+  ],
+  [
+    'create: currency in lower case (the document lists ISO 4217 codes in upper case)',
+    {
+      method: 'POST',
+      path: '/products',
+      body: { ...validProduct, currency: 'usd' },
+      admin: true,
+      ...validation('currency'),
+    },
+  ],
+  [
+    'create: name of the wrong type says so, not its length',
+    {
+      method: 'POST',
+      path: '/products',
+      body: { ...validProduct, name: 5 },
+      admin: true,
+      ...validation('name', /^name must be a string$/),
+    },
+  ],
+  [
+    'cart checkout: an empty JSON object as body (the operation takes none)',
+    { method: 'POST', path: '/cart/{cart}/checkout', body: {}, ...validation('body') },
+  ],
+  [
+    'cart checkout: a text/plain body',
+    {
+      method: 'POST',
+      path: '/cart/{cart}/checkout',
+      body: 'hello',
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+  ],
+  [
+    'cart checkout: malformed JSON',
+    {
+      method: 'POST',
+      path: '/cart/{cart}/checkout',
+      body: '{"a":',
+      ...malformed,
+    },
+  ],
   [
     'cart: items not an array',
     { method: 'POST', path: '/cart', body: { items: 'x' }, ...validation('items') },
@@ -763,6 +836,10 @@ describe('bad input is refused with a problem document and changes nothing', () 
       const fields: string[] = problem.errors.map((e: { field: string }) => e.field);
       expect(fields.filter((f) => f === field || f.startsWith(`${field}.`))).not.toHaveLength(0);
     }
+    if (c.message) {
+      const first = problem.errors.find((e: { field: string }) => e.field === c.field);
+      expect(first?.message).toMatch(c.message);
+    }
     expect(await fingerprint(t.db)).toEqual(baseline);
   });
 
@@ -825,4 +902,32 @@ describe('admin routes when the app runs without ADMIN_TOKEN', () => {
       expect(await fingerprint(t.db)).toEqual(before);
     },
   );
+});
+
+describe('HTTP details', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('takes the admin bearer scheme in any letter case (RFC 9110)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const response = await api(
+        t.baseUrl,
+        'POST',
+        '/products',
+        { ...validProduct, sku: `CASE-${scheme}` },
+        { authorization: `${scheme} ${ADMIN_TOKEN}` },
+      );
+      expect(response.status).toBe(201);
+    }
+  });
+
+  it("puts x-request-id on the router's own refusals too", async () => {
+    const response = await fetch(`${t.baseUrl}/products/${'a'.repeat(200)}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w.:-]{1,128}$/);
+    expect((await response.json()).requestId).toBe(response.headers.get('x-request-id'));
+  });
 });

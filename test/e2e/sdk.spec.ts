@@ -12,6 +12,7 @@ import {
   setCartItem,
   updateProduct,
   type Client,
+  type CurrencyCode,
 } from '../../client/sdk/src/index';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app';
 
@@ -27,7 +28,7 @@ describe('SDK against the real API', () => {
   });
   afterAll(() => t.close());
 
-  async function newProduct(stock: number, priceCents = 500, currency = 'EUR') {
+  async function newProduct(stock: number, priceCents = 500, currency: CurrencyCode = 'EUR') {
     const { data, error } = await createProduct({
       client: admin,
       body: {

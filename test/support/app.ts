@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/common/config';
+import { checkResponsesOf } from './contract-setup';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -31,9 +32,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const app = await createApp(config, db.url, { silent: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = await app.getUrl();
+  // Every response from it is checked against openapi/openapi.json (contract-setup.ts).
+  checkResponsesOf(baseUrl);
   return {
     app,
-    baseUrl: await app.getUrl(),
+    baseUrl,
     db,
     close: async () => {
       await app.close();
@@ -48,7 +52,7 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** A JSON request over real HTTP. */
+/** A JSON request over real HTTP; the response is checked against the document on the way. */
 export async function api<T = any>(
   baseUrl: string,
   method: string,

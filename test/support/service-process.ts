@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/common/database/embedded-postgres';
 import { ADMIN_TOKEN } from './app';
+import { checkResponsesOf } from './contract-setup';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -40,6 +41,7 @@ export async function spawnService(databaseUrl: string, port?: number): Promise<
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const baseUrl = `http://127.0.0.1:${listenPort}`;
+  checkResponsesOf(baseUrl);
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`service exited at start:\n${stderr}`);
     const ready = await fetch(`${baseUrl}/health/ready`).then(

@@ -1,5 +1,6 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ToLowerCase } from '../../common/validation';
+import { ToLowerCase, UUID_PATTERN } from '../../common/validation';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -15,13 +16,18 @@ import {
 export const MAX_QUANTITY = 1000;
 export const MAX_CART_LINES = 100;
 
+const integer = { type: 'integer' } as const;
+export const uuid = { format: 'uuid', pattern: UUID_PATTERN } as const;
+
 export class CartLineInput {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @ApiProperty(uuid)
   @ToLowerCase()
   @IsUUID()
   productId: string;
 
   /** @example 2 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -29,7 +35,11 @@ export class CartLineInput {
 }
 
 export class CreateCartDto {
-  /** The cart's first lines; may be empty. Each product at most once. */
+  /**
+   * The cart's first lines; may be empty. Each product at most once (ids compared in any letter
+   * case): a product named twice is refused with 400 VALIDATION_FAILED.
+   */
+  @ApiProperty({ type: [CartLineInput], maxItems: MAX_CART_LINES, uniqueItems: true })
   @IsArray()
   @ArrayMaxSize(MAX_CART_LINES)
   // @ValidateNested alone lets a line that is an array through.
@@ -44,12 +54,14 @@ export class CreateCartDto {
 
 export class SetCartItemDto {
   /** New quantity; 0 removes the line. @example 3 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(0)
   @Max(MAX_QUANTITY)
   quantity: number;
 
   /** The cart version the shopper last saw. @example 1 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(1)
   version: number;
@@ -60,23 +72,29 @@ export class CartLineDto {
   /** @example "Red T-shirt, M" */
   name: string;
   /** @example 1999 */
+  @ApiProperty(integer)
   priceCents: number;
   /** @example 2 */
+  @ApiProperty(integer)
   quantity: number;
   /** Units of the product left right now. @example 17 */
+  @ApiProperty(integer)
   available: number;
   /** @example 3998 */
+  @ApiProperty(integer)
   lineTotalCents: number;
 }
 
 export class CartDto {
   id: string;
   /** Send it back with every change to the cart. @example 1 */
+  @ApiProperty(integer)
   version: number;
   /** @example "open" */
   status: 'open' | 'checked_out';
   items: CartLineDto[];
   /** @example 3998 */
+  @ApiProperty(integer)
   subtotalCents: number;
   /** Currency of the lines; null while the cart is empty. @example "USD" */
   currency: string | null;

@@ -1,14 +1,19 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsUUID, Max, Min } from 'class-validator';
 import { IsOmittable, ToLowerCase } from '../../common/validation';
-import { MAX_QUANTITY } from '../../cart/dto/cart.dto';
+import { MAX_QUANTITY, uuid } from '../../cart/dto/cart.dto';
+
+const integer = { type: 'integer' } as const;
 
 export class CheckoutDto {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
+  @ApiProperty(uuid)
   @ToLowerCase()
   @IsUUID()
   productId: string;
 
   /** @example 1 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -20,6 +25,7 @@ export class CheckoutDto {
    * arrival order for as long as stock lasts.
    * @example 3
    */
+  @ApiPropertyOptional(integer)
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -31,8 +37,10 @@ export class OrderLineDto {
   /** Product name at purchase time. @example "Red T-shirt, M" */
   name: string;
   /** @example 1 */
+  @ApiProperty(integer)
   quantity: number;
   /** Price at purchase time. @example 1999 */
+  @ApiProperty(integer)
   unitPriceCents: number;
 }
 
@@ -42,6 +50,7 @@ export class OrderDto {
   status: 'confirmed';
   items: OrderLineDto[];
   /** @example 1999 */
+  @ApiProperty(integer)
   totalCents: number;
   /** @example "USD" */
   currency: string;

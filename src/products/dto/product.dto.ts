@@ -1,9 +1,10 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOmittable, ToUpperCase } from '../../common/validation';
+import { CurrencyCodes } from 'validator/lib/isISO4217';
+import { IsOmittable, STORABLE_TEXT_PATTERN } from '../../common/validation';
 import {
   IsInt,
-  IsISO4217CurrencyCode,
+  IsIn,
   IsOptional,
   IsString,
   Matches,
@@ -15,6 +16,17 @@ import {
 
 export const MAX_STOCK = 1_000_000;
 export const MAX_PRICE_CENTS = 100_000_000;
+
+/**
+ * ISO 4217 codes (validator's list, the one `@IsISO4217CurrencyCode()` uses), in upper case, as
+ * they are stored and documented. `IsISO4217CurrencyCode` itself also takes lower case.
+ */
+export const CURRENCY_CODES = [...CurrencyCodes].sort();
+const currency = { enum: CURRENCY_CODES, enumName: 'CurrencyCode' } as const;
+const IsCurrencyCode = () =>
+  IsIn(CURRENCY_CODES, { message: '$property must be an ISO 4217 code in upper case, e.g. USD' });
+const integer = { type: 'integer' } as const;
+const text = { pattern: STORABLE_TEXT_PATTERN } as const;
 
 export class ListProductsQuery {
   /** Page size. */
@@ -45,29 +57,33 @@ export class CreateProductDto {
   sku: string;
 
   /** @example "Red T-shirt, M" */
+  @ApiProperty(text)
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
   /** @example "Organic cotton." */
+  @ApiPropertyOptional(text)
   @IsOmittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
 
   /** Price in the currency's minor unit. @example 1999 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE_CENTS)
   priceCents: number;
 
-  /** ISO 4217 code. @example "USD" */
-  @ToUpperCase()
-  @IsISO4217CurrencyCode()
+  /** ISO 4217 code, in upper case. @example "USD" */
+  @ApiProperty(currency)
+  @IsCurrencyCode()
   currency: string;
 
   /** Units on hand. @example 100 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(0)
   @Max(MAX_STOCK)
@@ -76,32 +92,37 @@ export class CreateProductDto {
 
 export class UpdateProductDto {
   /** The version the editor last saw; a stale one is refused with 409 VERSION_CONFLICT. @example 1 */
+  @ApiProperty(integer)
   @IsInt()
   @Min(1)
   version: number;
 
+  @ApiPropertyOptional(text)
   @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
+  @ApiPropertyOptional(text)
   @IsOmittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
 
+  @ApiPropertyOptional(integer)
   @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE_CENTS)
   priceCents?: number;
 
+  @ApiPropertyOptional(currency)
   @IsOmittable()
-  @ToUpperCase()
-  @IsISO4217CurrencyCode()
+  @IsCurrencyCode()
   currency?: string;
 
+  @ApiPropertyOptional(integer)
   @IsOmittable()
   @IsInt()
   @Min(0)
@@ -118,21 +139,27 @@ export class ProductDto {
   name: string;
   description: string;
   /** @example 1999 */
+  @ApiProperty(integer)
   priceCents: number;
   /** @example "USD" */
   currency: string;
   /** Units left right now. @example 42 */
+  @ApiProperty(integer)
   stock: number;
   /** Send it back as `version` when editing, or as `expectedVersion` when checking out. @example 3 */
+  @ApiProperty(integer)
   version: number;
 }
 
 export class ProductPageDto {
   items: ProductDto[];
   /** Products in the catalogue. @example 120 */
+  @ApiProperty(integer)
   total: number;
   /** @example 20 */
+  @ApiProperty(integer)
   limit: number;
   /** @example 0 */
+  @ApiProperty(integer)
   offset: number;
 }

@@ -29,7 +29,11 @@ import type {
   GetHealthErrors,
   GetHealthResponses,
   GetLivenessData,
+  GetLivenessErrors,
   GetLivenessResponses,
+  GetMetricsData,
+  GetMetricsErrors,
+  GetMetricsResponses,
   GetOrderData,
   GetOrderErrors,
   GetOrderResponses,
@@ -74,6 +78,8 @@ export type Options<
 
 /**
  * The catalogue, a page at a time, with the stock left now.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const listProducts = <ThrowOnError extends boolean = false>(
   options?: Options<ListProductsData, ThrowOnError>,
@@ -102,6 +108,8 @@ export const createProduct = <ThrowOnError extends boolean = false>(
 /**
  * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
  * whichever instance of the service made it.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const streamStockEvents = <ThrowOnError extends boolean = false>(
   options?: Options<StreamStockEventsData, ThrowOnError, StreamStockEventsResponse>,
@@ -114,6 +122,8 @@ export const streamStockEvents = <ThrowOnError extends boolean = false>(
 
 /**
  * One product.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getProduct = <ThrowOnError extends boolean = false>(
   options: Options<GetProductData, ThrowOnError>,
@@ -156,6 +166,8 @@ export const createCart = <ThrowOnError extends boolean = false>(
 
 /**
  * A cart with live prices and stock.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getCart = <ThrowOnError extends boolean = false>(
   options: Options<GetCartData, ThrowOnError>,
@@ -197,6 +209,8 @@ export const checkout = <ThrowOnError extends boolean = false>(
 
 /**
  * Buys every line of a cart, all or nothing. A cart can be checked out once.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const checkoutCart = <ThrowOnError extends boolean = false>(
   options: Options<CheckoutCartData, ThrowOnError>,
@@ -208,6 +222,8 @@ export const checkoutCart = <ThrowOnError extends boolean = false>(
 
 /**
  * One order.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getOrder = <ThrowOnError extends boolean = false>(
   options: Options<GetOrderData, ThrowOnError>,
@@ -219,6 +235,8 @@ export const getOrder = <ThrowOnError extends boolean = false>(
 
 /**
  * 200 when the database answers, 503 when it does not.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getHealth = <ThrowOnError extends boolean = false>(
   options?: Options<GetHealthData, ThrowOnError>,
@@ -230,22 +248,39 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 
 /**
  * Liveness: 200 while the process can answer at all.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getLiveness = <ThrowOnError extends boolean = false>(
   options?: Options<GetLivenessData, ThrowOnError>,
-): RequestResult<GetLivenessResponses, unknown, ThrowOnError> =>
-  (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
+): RequestResult<GetLivenessResponses, GetLivenessErrors, ThrowOnError> =>
+  (options?.client ?? client).get<GetLivenessResponses, GetLivenessErrors, ThrowOnError>({
     url: '/health/live',
     ...options,
   });
 
 /**
  * Readiness: 200 when the database answers, 503 when it does not.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const getReadiness = <ThrowOnError extends boolean = false>(
   options?: Options<GetReadinessData, ThrowOnError>,
 ): RequestResult<GetReadinessResponses, GetReadinessErrors, ThrowOnError> =>
   (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
     url: '/health/ready',
+    ...options,
+  });
+
+/**
+ * Prometheus metrics of this instance, in the text exposition format.
+ *
+ * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
+ */
+export const getMetrics = <ThrowOnError extends boolean = false>(
+  options?: Options<GetMetricsData, ThrowOnError>,
+): RequestResult<GetMetricsResponses, GetMetricsErrors, ThrowOnError> =>
+  (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({
+    url: '/metrics',
     ...options,
   });

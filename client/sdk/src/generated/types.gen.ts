@@ -39,12 +39,13 @@ export type FieldErrorDto = {
 };
 
 export type StockShortageDto = {
-  productId: string;
   requested: number;
   available: number;
+  productId: string;
 };
 
 export type ProblemDetailsDto = {
+  status: number;
   /**
    * Stable, machine-readable error code.
    */
@@ -54,12 +55,27 @@ export type ProblemDetailsDto = {
    */
   errors?: Array<FieldErrorDto>;
   /**
+   * With OUT_OF_STOCK: the quantity asked for.
+   */
+  requested?: number;
+  /**
+   * With OUT_OF_STOCK: units still available.
+   */
+  available?: number;
+  /**
    * With OUT_OF_STOCK on a cart checkout: every short line.
    */
   shortages?: Array<StockShortageDto>;
+  /**
+   * With RATE_LIMITED, OVERLOADED and DATABASE_UNAVAILABLE: when to try again, as in Retry-After.
+   */
+  retryAfterSeconds?: number;
+  /**
+   * With VERSION_CONFLICT, when known: the version now stored.
+   */
+  currentVersion?: number;
   type: string;
   title: string;
-  status: number;
   detail: string;
   /**
    * The request path.
@@ -73,31 +89,10 @@ export type ProblemDetailsDto = {
    * With OUT_OF_STOCK: the product that ran short.
    */
   productId?: string;
-  /**
-   * With OUT_OF_STOCK: the quantity asked for.
-   */
-  requested?: number;
-  /**
-   * With OUT_OF_STOCK: units still available.
-   */
-  available?: number;
-  /**
-   * With RATE_LIMITED and IDEMPOTENCY_IN_PROGRESS: when to try again, as in Retry-After.
-   */
-  retryAfterSeconds?: number;
-  /**
-   * With VERSION_CONFLICT, when known: the version now stored.
-   */
-  currentVersion?: number;
 };
 
 export type ProductDto = {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
   priceCents: number;
-  currency: string;
   /**
    * Units left right now.
    */
@@ -106,23 +101,208 @@ export type ProductDto = {
    * Send it back as `version` when editing, or as `expectedVersion` when checking out.
    */
   version: number;
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  currency: string;
 };
 
 export type ProductPageDto = {
-  items: Array<ProductDto>;
   /**
    * Products in the catalogue.
    */
   total: number;
   limit: number;
   offset: number;
+  items: Array<ProductDto>;
 };
 
+/**
+ * ISO 4217 code, in upper case.
+ */
+export type CurrencyCode =
+  | 'AED'
+  | 'AFN'
+  | 'ALL'
+  | 'AMD'
+  | 'ANG'
+  | 'AOA'
+  | 'ARS'
+  | 'AUD'
+  | 'AWG'
+  | 'AZN'
+  | 'BAM'
+  | 'BBD'
+  | 'BDT'
+  | 'BGN'
+  | 'BHD'
+  | 'BIF'
+  | 'BMD'
+  | 'BND'
+  | 'BOB'
+  | 'BOV'
+  | 'BRL'
+  | 'BSD'
+  | 'BTN'
+  | 'BWP'
+  | 'BYN'
+  | 'BZD'
+  | 'CAD'
+  | 'CDF'
+  | 'CHE'
+  | 'CHF'
+  | 'CHW'
+  | 'CLF'
+  | 'CLP'
+  | 'CNY'
+  | 'COP'
+  | 'COU'
+  | 'CRC'
+  | 'CUP'
+  | 'CVE'
+  | 'CZK'
+  | 'DJF'
+  | 'DKK'
+  | 'DOP'
+  | 'DZD'
+  | 'EGP'
+  | 'ERN'
+  | 'ETB'
+  | 'EUR'
+  | 'FJD'
+  | 'FKP'
+  | 'GBP'
+  | 'GEL'
+  | 'GHS'
+  | 'GIP'
+  | 'GMD'
+  | 'GNF'
+  | 'GTQ'
+  | 'GYD'
+  | 'HKD'
+  | 'HNL'
+  | 'HTG'
+  | 'HUF'
+  | 'IDR'
+  | 'ILS'
+  | 'INR'
+  | 'IQD'
+  | 'IRR'
+  | 'ISK'
+  | 'JMD'
+  | 'JOD'
+  | 'JPY'
+  | 'KES'
+  | 'KGS'
+  | 'KHR'
+  | 'KMF'
+  | 'KPW'
+  | 'KRW'
+  | 'KWD'
+  | 'KYD'
+  | 'KZT'
+  | 'LAK'
+  | 'LBP'
+  | 'LKR'
+  | 'LRD'
+  | 'LSL'
+  | 'LYD'
+  | 'MAD'
+  | 'MDL'
+  | 'MGA'
+  | 'MKD'
+  | 'MMK'
+  | 'MNT'
+  | 'MOP'
+  | 'MRU'
+  | 'MUR'
+  | 'MVR'
+  | 'MWK'
+  | 'MXN'
+  | 'MXV'
+  | 'MYR'
+  | 'MZN'
+  | 'NAD'
+  | 'NGN'
+  | 'NIO'
+  | 'NOK'
+  | 'NPR'
+  | 'NZD'
+  | 'OMR'
+  | 'PAB'
+  | 'PEN'
+  | 'PGK'
+  | 'PHP'
+  | 'PKR'
+  | 'PLN'
+  | 'PYG'
+  | 'QAR'
+  | 'RON'
+  | 'RSD'
+  | 'RUB'
+  | 'RWF'
+  | 'SAR'
+  | 'SBD'
+  | 'SCR'
+  | 'SDG'
+  | 'SEK'
+  | 'SGD'
+  | 'SHP'
+  | 'SLE'
+  | 'SLL'
+  | 'SOS'
+  | 'SRD'
+  | 'SSP'
+  | 'STN'
+  | 'SVC'
+  | 'SYP'
+  | 'SZL'
+  | 'THB'
+  | 'TJS'
+  | 'TMT'
+  | 'TND'
+  | 'TOP'
+  | 'TRY'
+  | 'TTD'
+  | 'TWD'
+  | 'TZS'
+  | 'UAH'
+  | 'UGX'
+  | 'USD'
+  | 'USN'
+  | 'UYI'
+  | 'UYU'
+  | 'UYW'
+  | 'UZS'
+  | 'VED'
+  | 'VES'
+  | 'VND'
+  | 'VUV'
+  | 'WST'
+  | 'XAF'
+  | 'XAG'
+  | 'XAU'
+  | 'XBA'
+  | 'XBB'
+  | 'XBC'
+  | 'XBD'
+  | 'XCD'
+  | 'XDR'
+  | 'XOF'
+  | 'XPD'
+  | 'XPF'
+  | 'XPT'
+  | 'XSU'
+  | 'XTS'
+  | 'XUA'
+  | 'XXX'
+  | 'YER'
+  | 'ZAR'
+  | 'ZMW'
+  | 'ZWL';
+
 export type CreateProductDto = {
-  /**
-   * Stock-keeping unit, unique across the catalogue.
-   */
-  sku: string;
   name: string;
   description?: string;
   /**
@@ -130,13 +310,17 @@ export type CreateProductDto = {
    */
   priceCents: number;
   /**
-   * ISO 4217 code.
+   * ISO 4217 code, in upper case.
    */
-  currency: string;
+  currency: CurrencyCode;
   /**
    * Units on hand.
    */
   stock: number;
+  /**
+   * Stock-keeping unit, unique across the catalogue.
+   */
+  sku: string;
 };
 
 export type UpdateProductDto = {
@@ -147,7 +331,7 @@ export type UpdateProductDto = {
   name?: string;
   description?: string;
   priceCents?: number;
-  currency?: string;
+  currency?: CurrencyCode;
   stock?: number;
 };
 
@@ -158,14 +342,13 @@ export type CartLineInput = {
 
 export type CreateCartDto = {
   /**
-   * The cart's first lines; may be empty. Each product at most once.
+   * The cart's first lines; may be empty. Each product at most once (ids compared in any letter
+   * case): a product named twice is refused with 400 VALIDATION_FAILED.
    */
   items: Array<CartLineInput>;
 };
 
 export type CartLineDto = {
-  productId: string;
-  name: string;
   priceCents: number;
   quantity: number;
   /**
@@ -173,17 +356,19 @@ export type CartLineDto = {
    */
   available: number;
   lineTotalCents: number;
+  productId: string;
+  name: string;
 };
 
 export type CartDto = {
-  id: string;
   /**
    * Send it back with every change to the cart.
    */
   version: number;
+  subtotalCents: number;
+  id: string;
   status: 'open' | 'checked_out';
   items: Array<CartLineDto>;
-  subtotalCents: number;
   /**
    * Currency of the lines; null while the cart is empty.
    */
@@ -213,23 +398,23 @@ export type CheckoutDto = {
 };
 
 export type OrderLineDto = {
-  productId: string;
-  /**
-   * Product name at purchase time.
-   */
-  name: string;
   quantity: number;
   /**
    * Price at purchase time.
    */
   unitPriceCents: number;
+  productId: string;
+  /**
+   * Product name at purchase time.
+   */
+  name: string;
 };
 
 export type OrderDto = {
+  totalCents: number;
   id: string;
   status: 'confirmed';
   items: Array<OrderLineDto>;
-  totalCents: number;
   currency: string;
   createdAt: string;
 };
@@ -261,6 +446,12 @@ export type ListProductsErrors = {
   400: ProblemDetailsDto & {
     code: 'VALIDATION_FAILED';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type ListProductsError = ListProductsErrors[keyof ListProductsErrors];
@@ -280,16 +471,16 @@ export type CreateProductData = {
 
 export type CreateProductErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
-   * Problem details; `code` is one of UNAUTHORIZED, ADMIN_DISABLED.
+   * Problem details; `code` is one of ADMIN_DISABLED, UNAUTHORIZED.
    */
   401: ProblemDetailsDto & {
-    code: 'UNAUTHORIZED' | 'ADMIN_DISABLED';
+    code: 'ADMIN_DISABLED' | 'UNAUTHORIZED';
   };
   /**
    * Problem details; `code` is one of DUPLICATE_SKU.
@@ -309,6 +500,12 @@ export type CreateProductErrors = {
   415: ProblemDetailsDto & {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type CreateProductError = CreateProductErrors[keyof CreateProductErrors];
@@ -327,6 +524,12 @@ export type StreamStockEventsData = {
 };
 
 export type StreamStockEventsErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
   /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
@@ -369,6 +572,12 @@ export type GetProductErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetProductError = GetProductErrors[keyof GetProductErrors];
@@ -390,16 +599,16 @@ export type UpdateProductData = {
 
 export type UpdateProductErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
-   * Problem details; `code` is one of UNAUTHORIZED, ADMIN_DISABLED.
+   * Problem details; `code` is one of ADMIN_DISABLED, UNAUTHORIZED.
    */
   401: ProblemDetailsDto & {
-    code: 'UNAUTHORIZED' | 'ADMIN_DISABLED';
+    code: 'ADMIN_DISABLED' | 'UNAUTHORIZED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -425,6 +634,12 @@ export type UpdateProductErrors = {
   415: ProblemDetailsDto & {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type UpdateProductError = UpdateProductErrors[keyof UpdateProductErrors];
@@ -444,10 +659,10 @@ export type CreateCartData = {
 
 export type CreateCartErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -472,6 +687,12 @@ export type CreateCartErrors = {
    */
   422: ProblemDetailsDto & {
     code: 'CURRENCY_MISMATCH';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -505,6 +726,12 @@ export type GetCartErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetCartError = GetCartErrors[keyof GetCartErrors];
@@ -527,10 +754,10 @@ export type SetCartItemData = {
 
 export type SetCartItemErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -539,10 +766,10 @@ export type SetCartItemErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of VERSION_CONFLICT, CART_CHECKED_OUT.
+   * Problem details; `code` is one of CART_CHECKED_OUT, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'VERSION_CONFLICT' | 'CART_CHECKED_OUT';
+    code: 'CART_CHECKED_OUT' | 'VERSION_CONFLICT';
   };
   /**
    * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
@@ -561,6 +788,12 @@ export type SetCartItemErrors = {
    */
   422: ProblemDetailsDto & {
     code: 'CURRENCY_MISMATCH';
+  };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
   };
 };
 
@@ -587,12 +820,10 @@ export type CheckoutData = {
 
 export type CheckoutErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED.
-   *
-   * Problem details; `code` is one of VALIDATION_FAILED, MALFORMED_JSON.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -619,12 +850,10 @@ export type CheckoutErrors = {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
-   *
-   * Problem details; `code` is one of ORDER_TOTAL_TOO_LARGE.
+   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'ORDER_TOTAL_TOO_LARGE';
+    code: 'IDEMPOTENCY_KEY_REUSED' | 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
@@ -633,10 +862,10 @@ export type CheckoutErrors = {
     code: 'RATE_LIMITED';
   };
   /**
-   * Problem details; `code` is one of OVERLOADED.
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE, OVERLOADED.
    */
   503: ProblemDetailsDto & {
-    code: 'OVERLOADED';
+    code: 'DATABASE_UNAVAILABLE' | 'OVERLOADED';
   };
 };
 
@@ -665,12 +894,10 @@ export type CheckoutCartData = {
 
 export type CheckoutCartErrors = {
   /**
-   * Problem details; `code` is one of VALIDATION_FAILED.
-   *
-   * Problem details; `code` is one of VALIDATION_FAILED.
+   * Problem details; `code` is one of MALFORMED_JSON, VALIDATION_FAILED.
    */
   400: ProblemDetailsDto & {
-    code: 'VALIDATION_FAILED';
+    code: 'MALFORMED_JSON' | 'VALIDATION_FAILED';
   };
   /**
    * Problem details; `code` is one of NOT_FOUND.
@@ -679,18 +906,28 @@ export type CheckoutCartErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT, CART_CHECKED_OUT.
+   * Problem details; `code` is one of CART_CHECKED_OUT, OUT_OF_STOCK, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'OUT_OF_STOCK' | 'VERSION_CONFLICT' | 'CART_CHECKED_OUT';
+    code: 'CART_CHECKED_OUT' | 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED.
-   *
-   * Problem details; `code` is one of CART_EMPTY, CURRENCY_MISMATCH, ORDER_TOTAL_TOO_LARGE.
+   * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
+   */
+  413: ProblemDetailsDto & {
+    code: 'PAYLOAD_TOO_LARGE';
+  };
+  /**
+   * Problem details; `code` is one of UNSUPPORTED_MEDIA_TYPE.
+   */
+  415: ProblemDetailsDto & {
+    code: 'UNSUPPORTED_MEDIA_TYPE';
+  };
+  /**
+   * Problem details; `code` is one of CART_EMPTY, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'CART_EMPTY' | 'CURRENCY_MISMATCH' | 'ORDER_TOTAL_TOO_LARGE';
+    code: 'CART_EMPTY' | 'CURRENCY_MISMATCH' | 'IDEMPOTENCY_KEY_REUSED' | 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
@@ -699,10 +936,10 @@ export type CheckoutCartErrors = {
     code: 'RATE_LIMITED';
   };
   /**
-   * Problem details; `code` is one of OVERLOADED.
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE, OVERLOADED.
    */
   503: ProblemDetailsDto & {
-    code: 'OVERLOADED';
+    code: 'DATABASE_UNAVAILABLE' | 'OVERLOADED';
   };
 };
 
@@ -736,6 +973,12 @@ export type GetOrderErrors = {
   404: ProblemDetailsDto & {
     code: 'NOT_FOUND';
   };
+  /**
+   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
+   */
+  503: ProblemDetailsDto & {
+    code: 'DATABASE_UNAVAILABLE';
+  };
 };
 
 export type GetOrderError = GetOrderErrors[keyof GetOrderErrors];
@@ -754,6 +997,12 @@ export type GetHealthData = {
 };
 
 export type GetHealthErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
   /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
@@ -777,6 +1026,17 @@ export type GetLivenessData = {
   url: '/health/live';
 };
 
+export type GetLivenessErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+};
+
+export type GetLivenessError = GetLivenessErrors[keyof GetLivenessErrors];
+
 export type GetLivenessResponses = {
   200: HealthDto;
 };
@@ -792,6 +1052,12 @@ export type GetReadinessData = {
 
 export type GetReadinessErrors = {
   /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+  /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
   503: ProblemDetailsDto & {
@@ -806,3 +1072,30 @@ export type GetReadinessResponses = {
 };
 
 export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type GetMetricsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/metrics';
+};
+
+export type GetMetricsErrors = {
+  /**
+   * Problem details; `code` is one of VALIDATION_FAILED.
+   */
+  400: ProblemDetailsDto & {
+    code: 'VALIDATION_FAILED';
+  };
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
+export type GetMetricsResponses = {
+  /**
+   * Prometheus text exposition format, version 0.0.4.
+   */
+  200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
