@@ -41,13 +41,12 @@ export type KeyClaim =
   | { kind: 'refused'; error: IdempotencyKeyReusedError };
 
 /**
- * How a request under a fresh claim ended: a created order (it carries the claim: nothing more
- * to write), a refusal to answer again, or an outcome not to keep (the key is given back).
+ * How a request under a fresh claim ended, when it created no order (an order carries its claim,
+ * and is its answer): a refusal to answer again, or an outcome not to keep (the key is given
+ * back).
  */
 export type KeyCompletion =
-  | { key: string; created: true }
-  | { key: string; status: number; body: unknown }
-  | { key: string; release: true };
+  { key: string; status: number; body: unknown } | { key: string; release: true };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -157,7 +156,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   /** Keeps the refusals to answer again, and gives back the keys whose outcome is not kept. */
   async complete(em: EntityManager, completions: KeyCompletion[]): Promise<void> {
     const db = em.getKysely();
-    const refusals = completions.filter((c) => 'status' in c);
+    const refusals = completions.filter((c) => !('release' in c));
     const released = completions.filter((c) => 'release' in c).map((c) => c.key);
     if (refusals.length > 0) {
       await sql`

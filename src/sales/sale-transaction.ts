@@ -41,7 +41,7 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
  *   2. claims the Idempotency-Keys, or finds what an earlier request left under them;
  *   3. grants the purchases in arrival order, each all or nothing, against the stock read;
  *   4. writes the orders and their lines with multi-row inserts, one versioned update per
- *      product and cart touched, and the responses to keep under the keys.
+ *      product and cart touched, and the refusals to answer again under their keys.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
 export async function sellBatch(
@@ -111,9 +111,9 @@ export async function sellBatch(
     const key = purchase.idempotency?.key;
     if (!key || claims.get(key)?.kind !== 'fresh') return;
     const outcome = outcomes[i];
-    if (outcome instanceof Order) {
-      completions.push({ key, created: true });
-    } else if (outcome instanceof DomainError && KEPT_REFUSALS.has(outcome.code)) {
+    // A created order needs nothing more: it carries the key's claim, and is its answer.
+    if (outcome instanceof Order) return;
+    if (outcome instanceof DomainError && KEPT_REFUSALS.has(outcome.code)) {
       const problem = toProblem(outcome);
       completions.push({ key, status: problem.status, body: problem });
     } else {
