@@ -4,6 +4,13 @@ import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
 import { migrationsList } from '../../migrations';
 
+/**
+ * Longest wait for a pooled connection (a free slot, or a new connection to the server). Past
+ * it the request fails fast with 503 DATABASE_UNAVAILABLE instead of hanging while the
+ * database is unreachable or every connection is busy.
+ */
+export const POOL_ACQUIRE_TIMEOUT_MS = 5000;
+
 export interface DatabaseOptions {
   url: string;
   poolSize: number;
@@ -16,6 +23,9 @@ export function ormOptions({ url, poolSize }: DatabaseOptions): Options {
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
+    // Passed to pg's Pool. Connections the server dropped (a restart, a failover) are discarded
+    // by the pool on their 'error' event and replaced on next use, so no restart is needed.
+    driverOptions: { connectionTimeoutMillis: POOL_ACQUIRE_TIMEOUT_MS, keepAlive: true },
     discovery: { warnWhenNoEntities: false },
     migrations: {
       migrationsList,
