@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
-import type { AppConfig } from './common/config';
+import { type AppConfig, parseTrustProxy } from './common/config';
 import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
@@ -40,8 +40,19 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-function trustProxy(value: string): boolean | string {
-  return value === 'true' || value === 'false' ? value === 'true' : value;
+/**
+ * TRUST_PROXY in the form Fastify takes. A hop count becomes a function: Fastify 5 treats a bare
+ * number as "trust nothing", since a count alone cannot tell a proxy from a client that reached
+ * the service directly. Use a count only where the service is reachable through its proxies
+ * alone (as under docker compose); otherwise give their addresses.
+ */
+function fastifyTrustProxy(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const trust = parseTrustProxy(value) ?? false;
+  if (typeof trust !== 'number') return trust;
+  // Hop 0 is the peer of the socket; each further hop one entry back in X-Forwarded-For.
+  return (_address, hop) => hop < trust;
 }
 
 /** One log line and one latency observation per request; the request id in every response. */
@@ -90,7 +101,7 @@ export async function createApp(
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    trustProxy: trustProxy(config.TRUST_PROXY),
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     // Malformed URLs are refused by the router before any route runs: answer them as problems too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const problem = toProblem(
