@@ -101,7 +101,9 @@ export const createProduct = <ThrowOnError extends boolean = false>(
 
 /**
  * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
- * whichever instance of the service made it.
+ * whichever instance of the service made it. `stale` says changes are not being heard (the
+ * database is unreachable): the counts shown may be out of date. `resync` says they are heard
+ * again: re-read the stock, since changes in between were missed.
  */
 export const streamStockEvents = <ThrowOnError extends boolean = false>(
   options?: Options<StreamStockEventsData, ThrowOnError, StreamStockEventsResponse>,
@@ -229,7 +231,7 @@ export const getHealth = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Liveness: 200 while the process can answer at all.
+ * Liveness: 200 while the process can answer at all, whether or not the database does.
  */
 export const getLiveness = <ThrowOnError extends boolean = false>(
   options?: Options<GetLivenessData, ThrowOnError>,
@@ -240,7 +242,8 @@ export const getLiveness = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Readiness: 200 when the database answers, 503 when it does not.
+ * Readiness: 200 when the database answers, 503 (with Retry-After) when it does not. Asks the
+ * database each time through the pool, so it turns 200 again as soon as the database is back.
  */
 export const getReadiness = <ThrowOnError extends boolean = false>(
   options?: Options<GetReadinessData, ThrowOnError>,

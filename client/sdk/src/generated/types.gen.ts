@@ -338,7 +338,7 @@ export type StreamStockEventsError = StreamStockEventsErrors[keyof StreamStockEv
 
 export type StreamStockEventsResponses = {
   /**
-   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; comment lines are heartbeats.
+   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; `event: stale` (`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and the stock should be re-read; comment lines are heartbeats.
    */
   200: string;
 };
