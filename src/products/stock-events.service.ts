@@ -1,10 +1,16 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import {
   BehaviorSubject,
   distinctUntilChanged,
   filter,
+  firstValueFrom,
   map,
   merge,
   type Observable,
@@ -42,12 +48,12 @@ export function reconnectDelay(attempt: number, random = Math.random): number {
 
 /**
  * Stock changes of every product, from every instance of the service: a database trigger
- * NOTIFYs each change, and one connection per process LISTENs once anyone has subscribed. When
+ * NOTIFYs each change, and one connection per process LISTENs from start-up. When
  * that connection is lost it is opened again, with backoff and jitter, for as long as it takes;
  * subscribers are told when the feed goes stale and when it is back.
  */
 @Injectable()
-export class StockEventsService implements OnModuleDestroy {
+export class StockEventsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StockEventsService.name);
   private readonly changes$ = new Subject<StockChange>();
   private readonly state$ = new BehaviorSubject<ListenerState>('idle');
@@ -58,6 +64,17 @@ export class StockEventsService implements OnModuleDestroy {
   private wake?: () => void;
 
   constructor(private readonly orm: MikroORM) {}
+
+  /**
+   * Starts listening with the application, and lets it take requests once the first attempt has
+   * settled: a stream opened right after start-up then hears every change from the first.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    this.start();
+    await firstValueFrom(this.state$.pipe(filter((state) => state !== 'idle'))).catch(
+      () => undefined,
+    );
+  }
 
   /** Whether changes are being heard right now. */
   get live(): boolean {
@@ -107,7 +124,7 @@ export class StockEventsService implements OnModuleDestroy {
   private async run(): Promise<void> {
     for (let attempt = 0; !this.stopped;) {
       try {
-        const lost = await this.connect();
+        const { lost } = await this.connect();
         attempt = 0;
         this.state$.next('live');
         this.logger.log('Listening for stock changes');
@@ -125,8 +142,11 @@ export class StockEventsService implements OnModuleDestroy {
     }
   }
 
-  /** Opens the listening connection; resolves with a promise of why it was lost. */
-  private async connect(): Promise<Promise<string>> {
+  /**
+   * Opens the listening connection; resolves once it listens, with a promise of why it was lost
+   * (wrapped: an async function returning a bare promise would wait for it instead).
+   */
+  private async connect(): Promise<{ lost: Promise<string> }> {
     const client = new Client({
       connectionString: this.orm.config.get('clientUrl'),
       keepAlive: true,
@@ -153,7 +173,7 @@ export class StockEventsService implements OnModuleDestroy {
     const ping = setInterval(() => {
       client.query('select 1').catch((error: Error) => onLost(`ping failed: ${error.message}`));
     }, PING_INTERVAL_MS);
-    return lost.finally(() => clearInterval(ping));
+    return { lost: lost.finally(() => clearInterval(ping)) };
   }
 
   private async dispose(): Promise<void> {
