@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
@@ -76,6 +77,36 @@ function observeRequests(app: NestFastifyApplication): void {
   });
 }
 
+/**
+ * Lets a close finish as soon as the requests in flight are answered. Node closes the connections
+ * that are idle when the server starts closing, but not a keep-alive connection that falls idle
+ * afterwards (a request that was still running, an event stream that ended), which would hold
+ * the close open for its keep-alive timeout (72 s), nor a connection that a client opened and
+ * has not sent a request on yet (HTTP clients open spare ones), held until the request timeout.
+ * So while closing, both kinds are closed every 100 ms; requests in flight are never cut.
+ */
+function closeIdleConnectionsWhileClosing(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const server = fastify.server;
+  const unused = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  fastify.addHook('preClose', (done) => {
+    const closeIdle = () => {
+      server.closeIdleConnections();
+      for (const socket of unused) socket.destroy();
+    };
+    closeIdle();
+    const timer = setInterval(closeIdle, 100);
+    timer.unref();
+    server.once('close', () => clearInterval(timer));
+    done();
+  });
+}
+
 /** Serves the built storefront at `/`; the API routes keep their paths. */
 function serveStorefront(app: NestFastifyApplication, dir: string): void {
   const root = resolve(dir);
@@ -142,6 +173,7 @@ export async function createApp(
     });
   }
   observeRequests(app);
+  closeIdleConnectionsWhileClosing(app);
   serveOpenApi(app);
   serveStorefront(app, config.STOREFRONT_DIR);
   return app;

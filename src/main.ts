@@ -61,10 +61,7 @@ async function bootstrap(): Promise<void> {
       logger.error(`Still not stopped after ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    // Keep-alive connections that fall idle while the server drains would otherwise hold
-    // the close open until they time out.
-    const server = started.getHttpServer();
-    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+    // (createApp closes keep-alive connections that fall idle while the server drains.)
     let failed = false;
     try {
       await started.close();
@@ -72,7 +69,6 @@ async function bootstrap(): Promise<void> {
       failed = true;
       logger.error(`Closing the application failed: ${String(error)}`);
     }
-    clearInterval(closeIdle);
     try {
       await database.stop();
     } catch (error) {

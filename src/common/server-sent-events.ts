@@ -84,5 +84,8 @@ export function streamServerSentEvents(
     .header('cache-control', 'no-cache, no-transform')
     // nginx: pass events through as they come instead of buffering the response.
     .header('x-accel-buffering', 'no')
+    // The connection is the stream's alone: when the stream ends (the server is shutting down)
+    // it closes, instead of lingering as an idle keep-alive connection that holds up the close.
+    .header('connection', 'close')
     .send(stream);
 }
