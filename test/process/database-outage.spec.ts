@@ -20,6 +20,7 @@ interface Answer {
   status: number | 'no answer';
   code?: string;
   retryAfter?: string | null;
+  requestId?: string | null;
 }
 
 interface SaleReport {
@@ -52,6 +53,7 @@ async function purchase(
         status: response.status,
         code: body?.code,
         retryAfter: response.headers.get('retry-after'),
+        requestId: response.headers.get('x-request-id'),
       };
     } catch {
       answer = { status: 'no answer' };
@@ -164,6 +166,8 @@ async function saleThroughFault(
     }
     await shoppers;
 
+    // A shopper arriving now is not told the feed is stale.
+    streams.push(await openEventStream(`${baseUrl}/products/events`));
     // Live stock flows again: a purchase now reaches every open stream.
     const sinceProbe = streams.map((stream) => stream.events.length);
     const bought = await fetch(`${baseUrl}/checkout`, {
@@ -180,6 +184,7 @@ async function saleThroughFault(
       );
       expect(event.data.stock).toBe(9);
     }
+    expect(streams.at(-1)!.events.filter((e) => e.event !== 'stock')).toEqual([]);
 
     // The process never exited, nothing went unhandled.
     expect(service.child.exitCode).toBeNull();
@@ -204,6 +209,13 @@ async function saleThroughFault(
     );
     expect({ wrong: wrong.slice(0, 5), counts }).toEqual({ wrong: [], counts });
     expect(counts['503 DATABASE_UNAVAILABLE'] ?? 0).toBeGreaterThan(0);
+    // Each 503 is logged with the request id the client got.
+    const unavailable = answers.find((a) => a.status === 503)!;
+    const logLine = service
+      .output()
+      .split('\n')
+      .find((line) => line.includes(`"reqId":"${unavailable.requestId}"`));
+    expect(logLine).toMatch(/database unavailable/);
 
     // Stock + units sold = initial stock; every 201's order is stored; one order per key.
     const [{ stock, sold }] = await query<{ stock: number; sold: string }>(
@@ -245,7 +257,7 @@ describe('the database goes away mid-sale', () => {
 
   beforeAll(async () => {
     pg = await startOwnPostgres();
-    service = await spawnService(pg.url);
+    service = await spawnService(pg.url, undefined, { LOG_LEVEL: 'info' });
   }, 120_000);
 
   afterAll(async () => {
@@ -282,6 +294,16 @@ describe('the database goes away mid-sale', () => {
 
   it('stops with exit code 0 on SIGTERM afterwards', async () => {
     service.child.kill('SIGTERM');
-    expect(await service.exited).toBe(0);
+    const code = await service.exited;
+    const log = service
+      .output()
+      .split('\n')
+      .filter((line) => !/request completed|database unavailable/.test(line))
+      .slice(-30)
+      .join('\n');
+    expect({ code, log: code === 0 ? '' : log }).toEqual({
+      code: 0,
+      log: '',
+    });
   }, 60_000);
 });
