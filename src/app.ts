@@ -149,7 +149,9 @@ export async function createApp(
     adapter,
     // JSON only: Nest's urlencoded parser stays off, and Fastify's text/plain one is removed
     // below, so any other body is 415 UNSUPPORTED_MEDIA_TYPE.
-    { logger: new PinoLoggerService(logger), bodyParser: false },
+    // abortOnError off: a failure while building the application is thrown to the caller (which
+    // then stops what it had started), instead of Nest ending the process on the spot.
+    { logger: new PinoLoggerService(logger), bodyParser: false, abortOnError: false },
   );
   adapter.getInstance().removeContentTypeParser('text/plain');
   const headers = securityHeaders({
