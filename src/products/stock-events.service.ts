@@ -41,6 +41,7 @@ export const RECONNECT_BASE_MS = 250;
 export const RECONNECT_MAX_MS = 5000;
 /** How often the idle listening connection is checked, so a silently dead one is noticed. */
 const PING_INTERVAL_MS = 5000;
+const END_TIMEOUT_MS = 1000;
 
 export function reconnectDelay(attempt: number, random = Math.random): number {
   return Math.round(random() * Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** attempt));
@@ -176,10 +177,17 @@ export class StockEventsService implements OnApplicationBootstrap, OnModuleDestr
     return { lost: lost.finally(() => clearInterval(ping)) };
   }
 
+  /** Ends the listening connection; one whose peer vanished is not waited for past a second. */
   private async dispose(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.end().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, END_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private sleep(ms: number): Promise<void> {
