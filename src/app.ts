@@ -4,10 +4,11 @@ import { Logger } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
-import type { AppConfig } from './common/config';
+import { type AppConfig, parseTrustProxy } from './common/config';
 import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
@@ -40,8 +41,19 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-function trustProxy(value: string): boolean | string {
-  return value === 'true' || value === 'false' ? value === 'true' : value;
+/**
+ * TRUST_PROXY in the form Fastify takes. A hop count becomes a function: Fastify 5 treats a bare
+ * number as "trust nothing", since a count alone cannot tell a proxy from a client that reached
+ * the service directly. Use a count only where the service is reachable through its proxies
+ * alone (as under docker compose); otherwise give their addresses.
+ */
+function fastifyTrustProxy(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const trust = parseTrustProxy(value) ?? false;
+  if (typeof trust !== 'number') return trust;
+  // Hop 0 is the peer of the socket; each further hop one entry back in X-Forwarded-For.
+  return (_address, hop) => hop < trust;
 }
 
 /** One log line and one latency observation per request; the request id in every response. */
@@ -62,6 +74,36 @@ function observeRequests(app: NestFastifyApplication): void {
       { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
       'request completed',
     );
+  });
+}
+
+/**
+ * Lets a close finish as soon as the requests in flight are answered. Node closes the connections
+ * that are idle when the server starts closing, but not a keep-alive connection that falls idle
+ * afterwards (a request that was still running, an event stream that ended), which would hold
+ * the close open for its keep-alive timeout (72 s), nor a connection that a client opened and
+ * has not sent a request on yet (HTTP clients open spare ones), held until the request timeout.
+ * So while closing, both kinds are closed every 100 ms; requests in flight are never cut.
+ */
+function closeIdleConnectionsWhileClosing(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const server = fastify.server;
+  const unused = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  fastify.addHook('preClose', (done) => {
+    const closeIdle = () => {
+      server.closeIdleConnections();
+      for (const socket of unused) socket.destroy();
+    };
+    closeIdle();
+    const timer = setInterval(closeIdle, 100);
+    timer.unref();
+    server.once('close', () => clearInterval(timer));
+    done();
   });
 }
 
@@ -90,7 +132,7 @@ export async function createApp(
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    trustProxy: trustProxy(config.TRUST_PROXY),
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     // Malformed URLs are refused by the router before any route runs (and before the onRequest
     // hook that sets x-request-id): answer them as problems too, with the request id.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -109,7 +151,9 @@ export async function createApp(
     adapter,
     // JSON only: Nest's urlencoded parser stays off, and Fastify's text/plain one is removed
     // below, so any other body is 415 UNSUPPORTED_MEDIA_TYPE.
-    { logger: new PinoLoggerService(logger), bodyParser: false },
+    // abortOnError off: a failure while building the application is thrown to the caller (which
+    // then stops what it had started), instead of Nest ending the process on the spot.
+    { logger: new PinoLoggerService(logger), bodyParser: false, abortOnError: false },
   );
   adapter.getInstance().removeContentTypeParser('text/plain');
   const headers = securityHeaders({
@@ -133,6 +177,7 @@ export async function createApp(
     });
   }
   observeRequests(app);
+  closeIdleConnectionsWhileClosing(app);
   serveOpenApi(app);
   serveStorefront(app, config.STOREFRONT_DIR);
   return app;

@@ -10,12 +10,39 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidateBy,
 } from 'class-validator';
+import { isIP } from 'node:net';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** Names proxy-addr (Fastify's trustProxy) understands for whole address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `TRUST_PROXY` as Fastify takes it: `false`, how many proxies are in front (a hop count: the
+ * client is the address that many hops back in X-Forwarded-For), or the proxies' addresses/CIDRs.
+ * Never a blanket `true`, which would let any client choose its own address by sending
+ * X-Forwarded-For, and so escape the per-client checkout limit.
+ */
+export function parseTrustProxy(value: string): false | number | string[] | undefined {
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text) === 0 ? false : Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    if (PROXY_RANGE_NAMES.has(entry)) return true;
+    const [address, bits, ...rest] = entry.split('/');
+    if (rest.length > 0 || isIP(address) === 0) return false;
+    if (bits === undefined) return true;
+    const max = isIP(address) === 4 ? 32 : 128;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+  });
+  return valid && entries.length > 0 ? entries : undefined;
+}
 
 /** The environment the service reads, validated at boot. */
 export class AppConfig {
@@ -69,8 +96,20 @@ export class AppConfig {
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 10_000;
 
-  /** Trust X-Forwarded-For from a load balancer in front: true, or its addresses/CIDRs. */
+  /**
+   * Whom to believe about the client's address (X-Forwarded-For): `false`, the number of proxies
+   * in front (e.g. `1` for one load balancer), or their addresses/CIDRs. See parseTrustProxy.
+   */
   @IsString()
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value) => typeof value === 'string' && parseTrustProxy(value) !== undefined,
+      defaultMessage: () =>
+        'TRUST_PROXY must be false, the number of proxies in front (e.g. 1), or their ' +
+        'addresses/CIDRs (comma-separated); true is refused, as it lets any client choose its address',
+    },
+  })
   TRUST_PROXY = 'false';
 
   /** Checkouts one client (IP address) may attempt per minute, across all instances; 0: no limit. */

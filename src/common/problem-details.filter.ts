@@ -13,10 +13,35 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = toProblem(error);
     body.instance = request.url;
     body.requestId = request.id;
+    logServerError(request, body.code, body.status, error);
     const reply = http.getResponse<FastifyReply>();
+    if (reply.sent || reply.raw.headersSent) return;
     if (typeof body.retryAfterSeconds === 'number') {
       void reply.header('retry-after', String(body.retryAfterSeconds));
     }
     void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+  }
+}
+
+/**
+ * Logs a 5xx through the request's own logger, so the line carries its `reqId` (the id the
+ * client got in `x-request-id` and in the problem body). An unavailable database is expected
+ * weather, logged as a warning without a stack; anything else is a bug, logged with its stack.
+ */
+function logServerError(
+  request: FastifyRequest,
+  code: string,
+  status: number,
+  error: unknown,
+): void {
+  if (status < 500) return;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'DATABASE_UNAVAILABLE') {
+    request.log.warn({ code, status, error: message }, 'database unavailable');
+  } else {
+    request.log.error(
+      { code, status, err: error instanceof Error ? error : { message } },
+      `unhandled error: ${message}`,
+    );
   }
 }

@@ -1,9 +1,6 @@
-import { HttpException, HttpStatus, Logger } from '@nestjs/common';
-import {
-  CheckConstraintViolationException,
-  ConnectionException,
-  OptimisticLockError,
-} from '@mikro-orm/core';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { CheckConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database/database-errors';
 import { DomainError, type ErrorCode, type FieldError } from './errors';
 
 /** An RFC 9457 problem document, as every error response of the API carries it. */
@@ -73,13 +70,20 @@ const TITLES: Record<ErrorCode, string> = {
   INTERNAL_ERROR: 'Internal server error',
 };
 
+/** Codes that always tell the client when to try again (`retryAfterSeconds`, `Retry-After`). */
+const DEFAULT_RETRY_AFTER: Partial<Record<ErrorCode, number>> = {
+  DATABASE_UNAVAILABLE: DATABASE_RETRY_AFTER_SECONDS,
+};
+
 export function problem(code: ErrorCode, detail: string, extensions: object = {}): ProblemDetails {
+  const retryAfterSeconds = DEFAULT_RETRY_AFTER[code];
   return {
     type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[code],
     status: STATUS[code],
     detail,
     code,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     ...extensions,
   };
 }
@@ -132,9 +136,10 @@ function fromHttpException(error: HttpException): ProblemDetails {
   }
 }
 
-const logger = new Logger('Errors');
-
-/** Turns any error into the problem document the client receives. */
+/**
+ * Turns any error into the problem document the client receives. Errors it does not know become
+ * 500 INTERNAL_ERROR; the caller logs those (ProblemDetailsFilter does, with the request id).
+ */
 export function toProblem(error: unknown): ProblemDetails {
   if (error instanceof ReplayedProblem) {
     return { ...error.problem };
@@ -152,9 +157,8 @@ export function toProblem(error: unknown): ProblemDetails {
   if (error instanceof CheckConstraintViolationException) {
     return problem('OUT_OF_STOCK', 'Not enough stock to complete this request.');
   }
-  if (error instanceof ConnectionException) {
+  if (isDatabaseUnavailable(error)) {
     return problem('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly.');
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return problem('INTERNAL_ERROR', 'An unexpected error occurred.');
 }

@@ -18,7 +18,7 @@ export class HealthController {
     return this.ready();
   }
 
-  /** Liveness: 200 while the process can answer at all. */
+  /** Liveness: 200 while the process can answer at all, whether or not the database does. */
   @Get('live')
   @ApiOperation({ operationId: 'getLiveness' })
   @WithoutDatabase()
@@ -26,7 +26,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: 200 when the database answers, 503 when it does not. */
+  /**
+   * Readiness: 200 when the database answers, 503 (with Retry-After) when it does not. Asks the
+   * database each time through the pool, so it turns 200 again as soon as the database is back.
+   */
   @Get('ready')
   @ApiOperation({ operationId: 'getReadiness' })
   @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })

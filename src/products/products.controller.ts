@@ -7,15 +7,15 @@ import {
   Patch,
   Post,
   Query,
-  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import { map } from 'rxjs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiUuidParams } from '../common/openapi';
+import { ApiProblems, ApiUuidParams, WithoutDatabase } from '../common/openapi';
 import { AdminGuard } from '../common/admin.guard';
-import { streamServerSentEvents } from '../common/server-sent-events';
+import { type ServerSentEvent, streamServerSentEvents } from '../common/server-sent-events';
 import { uuidParam } from '../common/validation';
 import {
   CreateProductDto,
@@ -25,7 +25,18 @@ import {
   UpdateProductDto,
 } from './dto/product.dto';
 import { ProductsService } from './products.service';
-import { StockEventsService } from './stock-events.service';
+import { type StockFeedEvent, StockEventsService } from './stock-events.service';
+
+function toServerSentEvent(event: StockFeedEvent): ServerSentEvent {
+  switch (event.type) {
+    case 'stock':
+      return { event: 'stock', data: event.change, key: event.change.productId };
+    case 'stale':
+      return { event: 'stale', data: { reason: event.reason } };
+    case 'resync':
+      return { event: 'resync', data: {} };
+  }
+}
 
 @ApiTags('products')
 @Controller('products')
@@ -45,19 +56,24 @@ export class ProductsController {
 
   /**
    * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
-   * whichever instance of the service made it.
+   * whichever instance of the service made it. `stale` says changes are not being heard (the
+   * database is unreachable): the counts shown may be out of date. `resync` says they are heard
+   * again: re-read the stock, since changes in between were missed.
    */
   @Get('events')
   @ApiOperation({ operationId: 'streamStockEvents' })
   @ApiOkResponse({
     description:
       'text/event-stream of `event: stock` messages whose data is ' +
-      '`{"productId": "<uuid>", "stock": <int>, "version": <int>}`; comment lines are heartbeats.',
+      '`{"productId": "<uuid>", "stock": <int>, "version": <int>}`; `event: stale` ' +
+      '(`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and ' +
+      'the stock should be re-read; comment lines are heartbeats.',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
-  @ApiProblems({ 503: ['DATABASE_UNAVAILABLE'] })
-  streamEvents(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    streamServerSentEvents(request, reply, 'stock', this.stockEvents.changes());
+  // While the database is away the stream stays open and says `stale`: it never answers 503.
+  @WithoutDatabase()
+  streamEvents(@Res() reply: FastifyReply): void {
+    streamServerSentEvents(reply, this.stockEvents.events().pipe(map(toServerSentEvent)));
   }
 
   /** One product. */

@@ -1,7 +1,23 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { Observable, Subject } from 'rxjs';
+import {
+  BehaviorSubject,
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  map,
+  merge,
+  type Observable,
+  pairwise,
+  startWith,
+  Subject,
+} from 'rxjs';
 import { STOCK_CHANNEL } from './product.entity';
 
 export interface StockChange {
@@ -10,52 +26,187 @@ export interface StockChange {
   version: number;
 }
 
-const RECONNECT_DELAY_MS = 1000;
+/**
+ * What a live-stock subscriber receives: each change; `stale` when the feed stopped hearing
+ * changes (the database went away; counts may be out of date until `resync`); `resync` when it
+ * hears them again (changes in between were missed: re-read the stock).
+ */
+export type StockFeedEvent =
+  { type: 'stock'; change: StockChange } | { type: 'stale'; reason: string } | { type: 'resync' };
+
+type ListenerState = 'idle' | 'live' | 'down';
+
+/** Backoff between attempts to reconnect: full jitter under a doubling ceiling. */
+export const RECONNECT_BASE_MS = 250;
+export const RECONNECT_MAX_MS = 5000;
+/** How often the idle listening connection is checked, so a silently dead one is noticed. */
+const PING_INTERVAL_MS = 5000;
+const END_TIMEOUT_MS = 1000;
+
+export function reconnectDelay(attempt: number, random = Math.random): number {
+  return Math.round(random() * Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** attempt));
+}
 
 /**
  * Stock changes of every product, from every instance of the service: a database trigger
- * NOTIFYs each change, and one connection per process LISTENs while anyone is subscribed.
+ * NOTIFYs each change, and one connection per process LISTENs from start-up. When
+ * that connection is lost it is opened again, with backoff and jitter, for as long as it takes;
+ * subscribers are told when the feed goes stale and when it is back.
  */
 @Injectable()
-export class StockEventsService implements OnModuleDestroy {
+export class StockEventsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StockEventsService.name);
-  private readonly subject = new Subject<StockChange>();
-  private listener?: Promise<Client>;
+  private readonly changes$ = new Subject<StockChange>();
+  private readonly state$ = new BehaviorSubject<ListenerState>('idle');
+  private lastFailure = 'connecting to the database';
+  private running?: Promise<void>;
+  private client?: Client;
   private stopped = false;
+  private wake?: () => void;
 
   constructor(private readonly orm: MikroORM) {}
 
-  changes(): Observable<StockChange> {
-    this.listener ??= this.listen();
-    return this.subject.asObservable();
+  /**
+   * Starts listening with the application, and lets it take requests once the first attempt has
+   * settled: a stream opened right after start-up then hears every change from the first.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    this.start();
+    await firstValueFrom(this.state$.pipe(filter((state) => state !== 'idle'))).catch(
+      () => undefined,
+    );
   }
 
-  private async listen(): Promise<Client> {
-    const client = new Client({ connectionString: this.orm.config.get('clientUrl') });
-    client.on('notification', ({ payload }) => {
-      if (payload) this.subject.next(JSON.parse(payload) as StockChange);
+  /** Whether changes are being heard right now. */
+  get live(): boolean {
+    return this.state$.value === 'live';
+  }
+
+  /** Every stock change, as it is heard. */
+  changes(): Observable<StockChange> {
+    this.start();
+    return this.changes$.asObservable();
+  }
+
+  /**
+   * Changes plus the feed's health, for one subscriber: `stale` at once when the feed is down as
+   * it subscribes, then `stale` on each loss and `resync` on each recovery.
+   */
+  events(): Observable<StockFeedEvent> {
+    this.start();
+    const health = this.state$.pipe(
+      distinctUntilChanged(),
+      // The current state first, then each change; `undefined` marks "just subscribed".
+      startWith(undefined),
+      pairwise(),
+      map(([before, now]): StockFeedEvent | undefined => {
+        if (now === 'down') return { type: 'stale', reason: this.lastFailure };
+        // Back after an outage, or the first connection, which this subscriber may have waited
+        // for while changes went unheard.
+        if (now === 'live' && before !== undefined && before !== 'live') return { type: 'resync' };
+        return undefined;
+      }),
+      filter((event): event is StockFeedEvent => event !== undefined),
+    );
+    return merge(
+      health,
+      this.changes$.pipe(map((change): StockFeedEvent => ({ type: 'stock', change }))),
+    );
+  }
+
+  private start(): void {
+    if (this.stopped) return;
+    this.running ??= this.run().catch((error: unknown) =>
+      // run() handles its own failures; this is a last resort so nothing goes unhandled.
+      this.logger.error(`Stock listener stopped: ${String(error)}`),
+    );
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; !this.stopped;) {
+      try {
+        const { lost } = await this.connect();
+        attempt = 0;
+        this.state$.next('live');
+        this.logger.log('Listening for stock changes');
+        this.lastFailure = await lost;
+      } catch (error) {
+        this.lastFailure = error instanceof Error ? error.message : String(error);
+      }
+      await this.dispose();
+      if (this.stopped) return;
+      if (this.state$.value !== 'down') {
+        this.logger.warn(`Stock listener lost the database (${this.lastFailure}); reconnecting`);
+      }
+      this.state$.next('down');
+      await this.sleep(reconnectDelay(attempt++));
+    }
+  }
+
+  /**
+   * Opens the listening connection; resolves once it listens, with a promise of why it was lost
+   * (wrapped: an async function returning a bare promise would wait for it instead).
+   */
+  private async connect(): Promise<{ lost: Promise<string> }> {
+    const client = new Client({
+      connectionString: this.orm.config.get('clientUrl'),
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
     });
-    client.on('error', (error) => {
-      this.listener = undefined;
-      void client.end().catch(() => undefined);
-      if (!this.stopped) {
-        this.logger.warn(`Stock listener lost its connection: ${error.message}; reconnecting`);
-        setTimeout(
-          () => (this.stopped ? undefined : (this.listener ??= this.listen())),
-          RECONNECT_DELAY_MS,
-        );
+    this.client = client;
+    let onLost: (reason: string) => void = () => undefined;
+    const lost = new Promise<string>((resolve) => (onLost = resolve));
+    // Registered before connect(): an 'error' event without a listener would crash the process.
+    client.on('error', (error) => onLost(error.message));
+    client.on('end', () => onLost('connection ended'));
+    client.on('notification', ({ payload }) => {
+      if (!payload) return;
+      try {
+        this.changes$.next(JSON.parse(payload) as StockChange);
+      } catch {
+        this.logger.warn(`Ignored a malformed stock notification: ${payload}`);
       }
     });
     await client.connect();
     await client.query(`LISTEN ${STOCK_CHANNEL}`);
-    return client;
+    // An idle connection to a host that vanished may never report an error by itself.
+    const ping = setInterval(() => {
+      client.query('select 1').catch((error: Error) => onLost(`ping failed: ${error.message}`));
+    }, PING_INTERVAL_MS);
+    return { lost: lost.finally(() => clearInterval(ping)) };
   }
 
-  /** Ends every open stream, so that shutting down need not wait for them. */
+  /** Ends the listening connection; one whose peer vanished is not waited for past a second. */
+  private async dispose(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.end().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, END_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Ends every open stream and the listening connection, so shutting down need not wait. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.subject.complete();
-    const listener = await this.listener?.catch(() => undefined);
-    await listener?.end();
+    this.changes$.complete();
+    this.state$.complete();
+    this.wake?.();
+    await this.dispose();
+    await this.running;
   }
 }

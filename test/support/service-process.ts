@@ -12,13 +12,19 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   exited: Promise<number | string>;
+  /** What the process wrote (its JSON log lines, then stderr) so far. */
+  output(): string;
 }
 
 /**
  * Runs the service the way production does, as its own process (`src/main.ts`, compiled on the
  * fly by @swc-node/register), and waits until it reports ready.
  */
-export async function spawnService(databaseUrl: string, port?: number): Promise<ServiceProcess> {
+export async function spawnService(
+  databaseUrl: string,
+  port?: number,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const listenPort = port ?? (await freePort());
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
     cwd: ROOT,
@@ -32,11 +38,15 @@ export async function spawnService(databaseUrl: string, port?: number): Promise<
       SEED_DEMO_DATA: 'false',
       RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const output = () => stdout + stderr;
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
@@ -48,7 +58,7 @@ export async function spawnService(databaseUrl: string, port?: number): Promise<
       (r) => r.ok,
       () => false,
     );
-    if (ready) return { baseUrl, child, exited };
+    if (ready) return { baseUrl, child, exited, output };
     await sleep(100);
   }
   child.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import { AppConfig, ConfigError, loadConfig } from '../../src/common/config';
+import { AppConfig, ConfigError, loadConfig, parseTrustProxy } from '../../src/common/config';
 
 const configError = (env: Record<string, string>): ConfigError => {
   try {
@@ -83,5 +83,28 @@ describe('loadConfig', () => {
       expect(error.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
     }
     expect(error.message).not.toMatch(/^\s+DB_POOL_SIZE: /m);
+  });
+
+  it('takes TRUST_PROXY as a hop count or addresses/CIDRs, never a blanket true', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).TRUST_PROXY).toBe(
+      '10.0.0.0/8, 127.0.0.1,::1',
+    );
+    expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).TRUST_PROXY).toBe(
+      'loopback,uniquelocal',
+    );
+    for (const bad of ['true', 'yes', '10.0.0.0/33', '300.1.1.1', '1,2', '*']) {
+      expect(configError({ TRUST_PROXY: bad }).message).toMatch(/TRUST_PROXY/);
+    }
+  });
+});
+
+describe('parseTrustProxy', () => {
+  it('gives Fastify false, a hop count, or a list of addresses', () => {
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('0')).toBe(false);
+    expect(parseTrustProxy('2')).toBe(2);
+    expect(parseTrustProxy('10.1.0.0/16,fd00::/8')).toEqual(['10.1.0.0/16', 'fd00::/8']);
+    expect(parseTrustProxy('true')).toBeUndefined();
   });
 });

@@ -68,7 +68,13 @@ export async function startEmbeddedPostgres(
     await server.initialise();
   }
   await server.start();
-  if (fresh) await server.createDatabase(DATABASE);
+  try {
+    if (fresh) await server.createDatabase(DATABASE);
+  } catch (error) {
+    // Do not leave a server running on the data folder when its set-up failed.
+    await server.stop().catch(() => undefined);
+    throw error;
+  }
   logger.log(`PostgreSQL running on 127.0.0.1:${port}, data in ${databaseDir}`);
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,

@@ -4,6 +4,21 @@ import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
 import { migrationsList } from '../../migrations';
 
+/**
+ * Longest wait for a pooled connection (a free slot, or a new connection to the server). Past
+ * it the request fails fast with 503 DATABASE_UNAVAILABLE instead of hanging while the
+ * database is unreachable or every connection is busy.
+ */
+export const POOL_ACQUIRE_TIMEOUT_MS = 5000;
+
+/**
+ * Bounds on waiting work in the database, sent with every connection: a statement that waits
+ * longer for a row lock, or runs longer in all, is cancelled and answered 503 with Retry-After,
+ * rather than piling up behind a stuck transaction. Far above what any request here needs.
+ */
+export const LOCK_TIMEOUT_MS = 5000;
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
 export interface DatabaseOptions {
   url: string;
   poolSize: number;
@@ -16,6 +31,14 @@ export function ormOptions({ url, poolSize }: DatabaseOptions): Options {
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
+    // Passed to pg's Pool. Connections the server dropped (a restart, a failover) are discarded
+    // by the pool on their 'error' event and replaced on next use, so no restart is needed.
+    driverOptions: {
+      connectionTimeoutMillis: POOL_ACQUIRE_TIMEOUT_MS,
+      keepAlive: true,
+      lock_timeout: LOCK_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+    },
     discovery: { warnWhenNoEntities: false },
     migrations: {
       migrationsList,

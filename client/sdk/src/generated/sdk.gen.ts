@@ -107,7 +107,9 @@ export const createProduct = <ThrowOnError extends boolean = false>(
 
 /**
  * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
- * whichever instance of the service made it.
+ * whichever instance of the service made it. `stale` says changes are not being heard (the
+ * database is unreachable): the counts shown may be out of date. `resync` says they are heard
+ * again: re-read the stock, since changes in between were missed.
  *
  * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
@@ -247,7 +249,7 @@ export const getHealth = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Liveness: 200 while the process can answer at all.
+ * Liveness: 200 while the process can answer at all, whether or not the database does.
  *
  * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
@@ -260,7 +262,8 @@ export const getLiveness = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Readiness: 200 when the database answers, 503 when it does not.
+ * Readiness: 200 when the database answers, 503 (with Retry-After) when it does not. Asks the
+ * database each time through the pool, so it turns 200 again as soon as the database is back.
  *
  * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */

@@ -530,19 +530,13 @@ export type StreamStockEventsErrors = {
   400: ProblemDetailsDto & {
     code: 'VALIDATION_FAILED';
   };
-  /**
-   * Problem details; `code` is one of DATABASE_UNAVAILABLE.
-   */
-  503: ProblemDetailsDto & {
-    code: 'DATABASE_UNAVAILABLE';
-  };
 };
 
 export type StreamStockEventsError = StreamStockEventsErrors[keyof StreamStockEventsErrors];
 
 export type StreamStockEventsResponses = {
   /**
-   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; comment lines are heartbeats.
+   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; `event: stale` (`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and the stock should be re-read; comment lines are heartbeats.
    */
   200: string;
 };

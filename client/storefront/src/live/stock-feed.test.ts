@@ -2,6 +2,7 @@ import { expect, test, waitFor } from '../testing/harness.js';
 import {
   type EventSourceLike,
   type FeedStatus,
+  jittered,
   LiveStockFeed,
   type StockUpdate,
 } from './stock-feed.js';
@@ -18,8 +19,12 @@ class FakeEventSource extends EventTarget implements EventSourceLike {
     this.dispatchEvent(new Event('open'));
   }
   send(data: unknown): void {
+    this.emit('stock', data);
+  }
+  /** A named event from the server, e.g. `stale` or `resync`. */
+  emit(name: string, data: unknown = {}): void {
     const text = typeof data === 'string' ? data : JSON.stringify(data);
-    this.dispatchEvent(new MessageEvent('stock', { data: text }));
+    this.dispatchEvent(new MessageEvent(name, { data: text }));
   }
   /** The connection fails; CONNECTING (0): the browser will retry; CLOSED (2): it gave up. */
   drop(readyState: 0 | 2): void {
@@ -32,13 +37,15 @@ class FakeEventSource extends EventTarget implements EventSourceLike {
   }
 }
 
-function arrange() {
+function arrange(options: { random?: () => number; pollIntervalMs?: number } = {}) {
   const sources: FakeEventSource[] = [];
   let polls = 0;
   const feed = new LiveStockFeed({
     url: '/products/events',
-    pollIntervalMs: 25,
+    pollIntervalMs: options.pollIntervalMs ?? 25,
     reconnectDelayMs: 60,
+    resyncSpreadMs: 20,
+    random: options.random,
     poll: async () => {
       polls += 1;
       return [{ productId: 'p1', stock: 40 + polls, version: 100 + polls }];
@@ -132,4 +139,57 @@ test('stop() closes the stream and ends polling', async () => {
   const count = polls();
   await sleep(60);
   expect(polls()).toBe(count);
+});
+
+test('when the server says its feed is stale: polls, keeps the stream, and is live again on resync', async () => {
+  const { feed, sources, updates, statuses, polls } = arrange();
+  feed.start();
+  sources[0].open();
+  sources[0].emit('stale', { reason: 'terminating connection due to administrator command' });
+  expect(feed.status).toBe('polling');
+  expect(sources[0].closed).toBe(false);
+  await waitFor(() => polls() >= 2, 'polling while stale');
+  await sleep(80);
+  expect(sources.length).toBe(1);
+  sources[0].emit('resync');
+  expect(feed.status).toBe('live');
+  expect(statuses).toEqual(['connecting', 'live', 'polling', 'live']);
+  // One catch-up read for what the server missed, then no more polling.
+  const atResync = polls();
+  await waitFor(() => polls() === atResync + 1, 'the catch-up read');
+  await sleep(80);
+  expect(polls()).toBe(atResync + 1);
+  // Stock events flow again.
+  sources[0].send({ productId: 'p1', stock: 3, version: 300 });
+  expect(updates.at(-1)).toEqual({ productId: 'p1', stock: 3, version: 300 });
+  feed.stop();
+});
+
+test('a stream that opens onto a stale server goes back to polling at once', async () => {
+  const { feed, sources } = arrange();
+  feed.start();
+  sources[0].drop(2);
+  await waitFor(() => sources.length === 2, 'reopened');
+  sources[1].open();
+  expect(feed.status).toBe('live');
+  sources[1].emit('stale', { reason: 'connect ECONNREFUSED' });
+  expect(feed.status).toBe('polling');
+  feed.stop();
+});
+
+test('does not poll in step with every other page: the first read waits a random part of the interval', async () => {
+  const { feed, sources, polls } = arrange({ random: () => 0.9, pollIntervalMs: 100 });
+  feed.start();
+  sources[0].open();
+  sources[0].drop(0);
+  // With no jitter the first read would have started right here.
+  expect(polls()).toBe(0);
+  await waitFor(() => polls() >= 1, 'the first read');
+  feed.stop();
+});
+
+test('jittered() spreads a wait over half to one and a half times it', () => {
+  expect(jittered(1000, () => 0)).toBe(500);
+  expect(jittered(1000, () => 0.5)).toBe(1000);
+  expect(jittered(1000, () => 0.999)).toBe(1499);
 });

@@ -6,8 +6,9 @@ export interface StockUpdate {
 }
 
 /**
- * How fresh the stock on screen is: `live` while the event stream is open, `polling` while it is
- * down and the catalogue is re-read every few seconds instead.
+ * How fresh the stock on screen is: `live` while changes arrive as they happen; `polling` while
+ * they do not (the stream is down, or the server said its own feed is stale because it lost the
+ * database) and the catalogue is re-read every few seconds instead: the counts may be out of date.
  */
 export type FeedStatus = 'idle' | 'connecting' | 'live' | 'polling';
 
@@ -68,12 +69,25 @@ export interface EventSourceLike {
 
 const CLOSED = 2;
 
+/**
+ * `ms` spread evenly over ±50%, so that many open pages that started waiting together (every tab
+ * saw the same outage) do not all ask again in the same instant.
+ */
+export function jittered(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms * (0.5 + random()));
+}
+
 export interface LiveStockFeedOptions {
-  /** The Server-Sent Events stream of `stock` events. */
+  /** The Server-Sent Events stream of `stock` events (and `stale` / `resync`). */
   url?: string;
-  /** Reads every product's stock now; used while the stream is down. */
+  /** Reads every product's stock now; used while live stock is down. */
   poll: () => Promise<StockUpdate[]>;
+  /** Mean time between polls while live stock is down; each wait is jittered ±50%. */
   pollIntervalMs?: number;
+  /** The catch-up read after `resync` waits a random time up to this, to spread the load. */
+  resyncSpreadMs?: number;
+  /** Source of randomness for the jitter (tests pass a fixed one). */
+  random?: () => number;
   /** First wait before reopening a stream the server closed; doubles up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -82,8 +96,10 @@ export interface LiveStockFeedOptions {
 
 /**
  * Live stock from `GET /products/events` (one `stock` event per change, from any instance of the
- * service). While the stream is down it polls instead, and it reopens the stream with backoff; after
- * a gap it polls once more so that changes missed meanwhile are not lost.
+ * service). While the stream is down, or the server says its feed is `stale` (it lost the
+ * database), it polls instead, with jitter; it reopens a closed stream with backoff. After a gap
+ * (the stream reopened, or the server sent `resync`) it reads the stock once more, so that changes
+ * missed meanwhile are not lost.
  */
 export class LiveStockFeed extends StockFeed {
   readonly #url: string;
@@ -92,8 +108,13 @@ export class LiveStockFeed extends StockFeed {
   readonly #firstReconnectDelayMs: number;
   readonly #maxReconnectDelayMs: number;
   readonly #open: (url: string) => EventSourceLike;
+  readonly #resyncSpreadMs: number;
+  readonly #random: () => number;
   #source: EventSourceLike | undefined;
-  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set while polling instead of live; each round of polling gets a new one. */
+  #pollRound: object | undefined;
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #catchUpTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectDelayMs: number;
   #polling = false;
@@ -107,6 +128,8 @@ export class LiveStockFeed extends StockFeed {
     this.#maxReconnectDelayMs = options.maxReconnectDelayMs ?? 30_000;
     this.#reconnectDelayMs = this.#firstReconnectDelayMs;
     this.#open = options.openEventSource ?? ((url) => new EventSource(url));
+    this.#resyncSpreadMs = options.resyncSpreadMs ?? 2000;
+    this.#random = options.random ?? Math.random;
   }
 
   start(): void {
@@ -120,6 +143,8 @@ export class LiveStockFeed extends StockFeed {
     this.#source = undefined;
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    clearTimeout(this.#catchUpTimer);
+    this.#catchUpTimer = undefined;
     this.#stopPolling();
     this.setStatus('idle');
   }
@@ -130,7 +155,7 @@ export class LiveStockFeed extends StockFeed {
     this.#source = source;
     source.addEventListener('open', () => {
       if (source !== this.#source) return;
-      const missedSome = this.#pollTimer !== undefined;
+      const missedSome = this.#pollRound !== undefined;
       this.#stopPolling();
       this.#reconnectDelayMs = this.#firstReconnectDelayMs;
       this.setStatus('live');
@@ -140,13 +165,31 @@ export class LiveStockFeed extends StockFeed {
       const update = parseUpdate((event as MessageEvent<unknown>).data);
       if (update) this.publish(update);
     });
+    // The stream is open, but the server is not hearing changes (it lost its database).
+    source.addEventListener('stale', () => {
+      if (source === this.#source) this.#startPolling();
+    });
+    // It hears them again; what changed in between was missed, so read it once, a little later
+    // on each page, so that every open page does not ask in the same instant.
+    source.addEventListener('resync', () => {
+      if (source !== this.#source) return;
+      this.#stopPolling();
+      this.setStatus('live');
+      clearTimeout(this.#catchUpTimer);
+      this.#catchUpTimer = setTimeout(
+        () => void this.#pollOnce(),
+        Math.round(this.#random() * this.#resyncSpreadMs),
+      );
+    });
     source.addEventListener('error', () => {
       if (source !== this.#source) return;
       this.#startPolling();
       // CONNECTING: the browser retries by itself. CLOSED (e.g. a 503): reopen it ourselves.
       if (source.readyState === CLOSED) {
         source.close();
-        this.#reconnectTimer = setTimeout(() => this.#connect(), this.#reconnectDelayMs);
+        // Never sooner than the backoff: up to half as long again, at random.
+        const delay = Math.round(this.#reconnectDelayMs * (1 + this.#random() / 2));
+        this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
         this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, this.#maxReconnectDelayMs);
       }
     });
@@ -154,14 +197,22 @@ export class LiveStockFeed extends StockFeed {
 
   #startPolling(): void {
     this.setStatus('polling');
-    if (this.#pollTimer !== undefined) return;
-    this.#pollTimer = setInterval(() => void this.#pollOnce(), this.#pollIntervalMs);
-    void this.#pollOnce();
+    if (this.#pollRound !== undefined) return;
+    const round = (this.#pollRound = {});
+    const next = (delay: number) => {
+      this.#pollTimer = setTimeout(async () => {
+        await this.#pollOnce();
+        if (this.#pollRound === round) next(jittered(this.#pollIntervalMs, this.#random));
+      }, delay);
+    };
+    // The first read too comes at a random moment: every page saw the outage at once.
+    next(Math.round(this.#random() * this.#pollIntervalMs));
   }
 
   #stopPolling(): void {
-    clearInterval(this.#pollTimer);
+    clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
+    this.#pollRound = undefined;
   }
 
   async #pollOnce(): Promise<void> {

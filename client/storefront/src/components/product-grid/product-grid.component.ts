@@ -15,7 +15,8 @@ import { productGridStyles } from './product-grid.styles.js';
 /** What the line under the heading says about the stock shown, for each state of the feed. */
 const FEED_TEXT: Record<FeedStatus, string> = {
   live: 'Live stock: counts change as other shoppers buy.',
-  polling: 'Reconnecting to live stock; counts refresh every few seconds meanwhile.',
+  polling:
+    'Live stock paused: counts may be out of date; they refresh every few seconds meanwhile.',
   connecting: 'Connecting to live stock…',
   idle: 'Stock as of loading this page.',
 };

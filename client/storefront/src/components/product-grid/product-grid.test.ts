@@ -218,5 +218,12 @@ test('says whether the stock shown is live', async () => {
   expect(line()).toBe('Live stock: counts change as other shoppers buy.');
   arranged.feed.set('polling');
   await settle(element);
-  expect(line()).toBe('Reconnecting to live stock; counts refresh every few seconds meanwhile.');
+  expect(line()).toBe(
+    'Live stock paused: counts may be out of date; they refresh every few seconds meanwhile.',
+  );
+  expect($(element, '[part=feed]').dataset.feed).toBe('polling');
+  arranged.feed.set('live');
+  await settle(element);
+  expect(line()).toBe('Live stock: counts change as other shoppers buy.');
+  expect($(element, '[part=feed]').dataset.feed).toBe('live');
 });
