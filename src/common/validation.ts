@@ -83,18 +83,23 @@ export const validationPipe = () =>
  */
 @Injectable()
 export class NoBodyGuard implements CanActivate {
+  /** Per route handler: whether it reads a body (its metadata never changes). */
+  private readonly readsBody = new WeakMap<object, boolean>();
+
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const length = Number(request.headers['content-length'] ?? 0);
     const hasBody = request.headers['transfer-encoding'] !== undefined || length > 0;
     if (!hasBody) return true;
-    const params = (Reflect.getMetadata(
-      ROUTE_ARGS_METADATA,
-      context.getClass(),
-      context.getHandler().name,
-    ) ?? {}) as Record<string, unknown>;
-    const readsBody = Object.keys(params).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+    const handler = context.getHandler();
+    let readsBody = this.readsBody.get(handler);
+    if (readsBody === undefined) {
+      const params = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
+        {}) as Record<string, unknown>;
+      readsBody = Object.keys(params).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+      this.readsBody.set(handler, readsBody);
+    }
     if (readsBody) return true;
     throw new ValidationFailedError([
       { field: 'body', message: 'This operation takes no request body.' },

@@ -16,7 +16,9 @@ import { idempotentRequestOf, IdempotentReplay } from './idempotency.service';
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>());
+    if (!idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>())) {
+      return next.handle();
+    }
     return next.handle().pipe(
       map((result: unknown) => {
         if (!(result instanceof IdempotentReplay)) return result;

@@ -31,7 +31,6 @@ function redisStorage(url: string, keyPrefix: string): ThrottlerStorageRedisServ
             name: CHECKOUT_THROTTLER,
             ttl: WINDOW_MS,
             limit: config.RATE_LIMIT_CHECKOUT_PER_MINUTE,
-            skipIf: () => config.RATE_LIMIT_CHECKOUT_PER_MINUTE === 0,
             setHeaders: false,
           },
         ],
