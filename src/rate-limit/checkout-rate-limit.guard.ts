@@ -14,20 +14,17 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 import { ApiProblems } from '../common/openapi';
 import { idempotentRequestOf } from '../idempotency/idempotency.service';
+import { withRepeatKey } from './repeat-aware-storage';
 
 export const CHECKOUT_THROTTLER = 'checkout';
-/**
- * How long a key is remembered so that its repeats are not counted again: the limit's own window,
- * which bounds what the in-memory storage holds; a retry after it is counted in its new window.
- */
-const REPEAT_MEMORY_MS = 60_000;
 const LOG_EVERY_MS = 10_000;
 
 /**
  * Limits checkouts per client address (`request.ip`, see TRUST_PROXY), counted together for
  * every checkout route, with @nestjs/throttler: in this process, or in Redis for every instance
- * when REDIS_URL is set. A repeat of an Idempotency-Key within the window (a client retrying) is not
- * counted again.
+ * when REDIS_URL is set. A repeat of an Idempotency-Key within the window (a client retrying) is
+ * not counted again: the key travels inside the throttle key to the storage, which remembers it
+ * for the window (see repeat-aware-storage.ts); a retry after the window counts in its own.
  * The limit protects the store; it is no reason to refuse shoppers, so while its storage cannot
  * be reached the checkouts go through, and a warning is logged.
  */
@@ -42,7 +39,6 @@ export class CheckoutRateLimitGuard extends ThrottlerGuard {
 
   protected async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     try {
-      if (await this.isRepeat(request.context)) return true;
       return await super.handleRequest(request);
     } catch (error) {
       if (error instanceof DomainError) throw error;
@@ -55,8 +51,10 @@ export class CheckoutRateLimitGuard extends ThrottlerGuard {
     return request.ip;
   }
 
-  protected generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
-    return `${throttler}:${tracker}`;
+  protected generateKey(context: ExecutionContext, tracker: string, throttler: string): string {
+    const key = `${throttler}:${tracker}`;
+    const idempotency = idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>());
+    return idempotency ? withRepeatKey(key, idempotency.key) : key;
   }
 
   protected async throwThrottlingException(
@@ -69,20 +67,6 @@ export class CheckoutRateLimitGuard extends ThrottlerGuard {
       `At most ${limit} checkouts a minute per client; try again in ${seconds} s.`,
       { retryAfterSeconds: seconds },
     );
-  }
-
-  /** True for the second and later requests with one Idempotency-Key. */
-  private async isRepeat(context: ExecutionContext): Promise<boolean> {
-    const idempotency = idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>());
-    if (!idempotency) return false;
-    const { totalHits } = await this.storageService.increment(
-      `idempotency-key:${idempotency.key}`,
-      REPEAT_MEMORY_MS,
-      Number.MAX_SAFE_INTEGER,
-      0,
-      'repeats',
-    );
-    return totalHits > 1;
   }
 
   private warn(error: unknown): void {

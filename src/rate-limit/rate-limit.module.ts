@@ -1,25 +1,10 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../common/config';
 import { CHECKOUT_THROTTLER, CheckoutRateLimitGuard } from './checkout-rate-limit.guard';
+import { MemoryThrottlerStorage, RedisThrottlerStorage } from './repeat-aware-storage';
 
 const WINDOW_MS = 60_000;
-
-/** Redis for a limit shared by every instance; fail fast rather than queue while it is away. */
-function redisStorage(url: string, keyPrefix: string): ThrottlerStorageRedisService {
-  // Given a URL, the storage owns its client and disconnects it when the application closes.
-  const storage = new ThrottlerStorageRedisService(url, {
-    keyPrefix,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-  });
-  storage.redis.on('error', (error: Error) =>
-    new Logger('RateLimit').debug(`Redis: ${error.message}`),
-  );
-  return storage;
-}
 
 @Module({
   imports: [
@@ -35,8 +20,8 @@ function redisStorage(url: string, keyPrefix: string): ThrottlerStorageRedisServ
           },
         ],
         storage: config.REDIS_URL
-          ? redisStorage(config.REDIS_URL, config.REDIS_KEY_PREFIX)
-          : undefined,
+          ? new RedisThrottlerStorage(config.REDIS_URL, config.REDIS_KEY_PREFIX)
+          : new MemoryThrottlerStorage(),
       }),
     }),
   ],
