@@ -52,8 +52,7 @@ export async function sellBatch(
   const cartIds = distinctSorted(
     purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
   );
-  await lockRows(em, 'carts', cartIds);
-  const carts = byId(cartIds.length === 0 ? [] : await em.find(Cart, { id: { $in: cartIds } }));
+  const carts = byId(await lockRows(em, Cart, cartIds));
   const cartLines = new Map<string, CartItem[]>();
   if (carts.size > 0) {
     const items = await em.find(
@@ -71,8 +70,7 @@ export async function sellBatch(
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
     ...[...cartLines.values()].flat().map((item) => item.product.id),
   ]);
-  await lockRows(em, 'products', productIds);
-  const products = byId(await em.find(Product, { id: { $in: productIds } }, { refresh: true }));
+  const products = byId(await lockRows(em, Product, productIds));
 
   const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
   const claims: Map<string, KeyClaim> =
@@ -125,17 +123,25 @@ export async function sellBatch(
 }
 
 /**
- * Locks rows in id order for the rest of the transaction, so that the batches of every instance
- * touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still excludes
- * other writers, but not the key-share locks that inserting a cart line or an order line takes on
- * the product it references, so a shopper filling a cart never waits for (or deadlocks with) a
- * sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence the statement of its own.
+ * Reads and locks rows in id order for the rest of the transaction, so that the batches of every
+ * instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still
+ * excludes other writers, but not the key-share locks that inserting a cart line or an order line
+ * takes on the row it references, so a shopper filling a cart never waits for (or deadlocks with)
+ * a sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence a statement of its own, whose
+ * rows `em.map` makes managed entities (initialising any reference already loaded).
  */
-async function lockRows(em: EntityManager, table: 'carts' | 'products', ids: string[]) {
-  if (ids.length === 0) return;
-  await sql`select 1 from ${sql.table(table)}
-             where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)
-             order by id for no key update`.execute(em.getKysely());
+async function lockRows<T extends Cart | Product>(
+  em: EntityManager,
+  entity: new (...args: never[]) => T,
+  ids: string[],
+): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const table = em.getMetadata().get(entity).tableName;
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from ${sql.table(table)}
+     where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)
+     order by id for no key update`.execute(em.getKysely());
+  return rows.map((row) => em.map(entity, row as never));
 }
 
 /** The orders that earlier requests created under the keys found taken, by claim id. */
