@@ -36,11 +36,11 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 
 /**
  * Serves a batch of purchases in one transaction:
- *   1. locks the carts, then the products they and the other purchases touch, in id order
- *      (see `lockRows`), so that batches of other instances wait rather than race;
- *   2. claims the Idempotency-Keys, or finds what an earlier request left under them;
- *   3. grants the purchases in arrival order, each all or nothing, against the stock read;
- *   4. writes the orders and their lines with multi-row inserts, one versioned update per
+ *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
+ *      them), then locks the products touched, in id order (see `lockRows`), so that batches of
+ *      other instances wait rather than race;
+ *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
+ *   3. writes the orders and their lines with multi-row inserts, one versioned update per
  *      product and cart touched, and the refusals to answer again under their keys.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
@@ -66,17 +66,18 @@ export async function sellBatch(
       cartLines.set(item.cart.id, lines);
     }
   }
+  // Keys before products: the product locks, which every batch of every instance waits for, are
+  // then held for the shortest time. Every batch takes carts, keys, products in this order.
+  const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
+  const claims: Map<string, KeyClaim> =
+    keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
+  const earlier = await ordersCreatedUnder(em, claims);
+
   const productIds = distinctSorted([
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
     ...[...cartLines.values()].flat().map((item) => item.product.id),
   ]);
   const products = byId(await lockRows(em, Product, productIds));
-
-  const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
-  const claims: Map<string, KeyClaim> =
-    keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
-
-  const earlier = await ordersCreatedUnder(em, claims);
 
   const touched = new Set<string>();
   const outcomes = purchases.map((purchase): SaleOutcome => {
