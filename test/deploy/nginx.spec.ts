@@ -173,23 +173,21 @@ describeWithNginx('nginx in front of two instances (deploy/nginx.conf)', () => {
     await db?.drop();
   }, 60_000);
 
-  it('sells exactly min(N, K) in a flash sale through it, with no 5xx', async () => {
-    const stock = 40;
-    const shoppers = 150;
-    const product = (
+  /** A product created through the balancer, as staff would. */
+  const createProduct = async (skuPrefix: string, name: string, stock: number) =>
+    (
       await send(`${lb}/products`, {
         method: 'POST',
         from: '127.0.0.1',
         headers: adminHeaders,
-        body: {
-          sku: `LB-${Date.now()}`,
-          name: 'Balanced',
-          priceCents: 500,
-          currency: 'USD',
-          stock,
-        },
+        body: { sku: `${skuPrefix}-${Date.now()}`, name, priceCents: 500, currency: 'USD', stock },
       })
     ).body;
+
+  it('sells exactly min(N, K) in a flash sale through it, with no 5xx', async () => {
+    const stock = 40;
+    const shoppers = 150;
+    const product = await createProduct('LB', 'Balanced', stock);
     const before = await Promise.all(instances.map(checkoutsServed));
     const answers = await Promise.all(
       Array.from({ length: shoppers }, (_, i) =>
@@ -213,20 +211,7 @@ describeWithNginx('nginx in front of two instances (deploy/nginx.conf)', () => {
   });
 
   it('carries live stock through it, from whichever instance sold', async () => {
-    const product = (
-      await send(`${lb}/products`, {
-        method: 'POST',
-        from: '127.0.0.1',
-        headers: adminHeaders,
-        body: {
-          sku: `LB-SSE-${Date.now()}`,
-          name: 'Live',
-          priceCents: 500,
-          currency: 'USD',
-          stock: 5,
-        },
-      })
-    ).body;
+    const product = await createProduct('LB-SSE', 'Live', 5);
     // Round robin: the two streams are held by different instances.
     const streams: EventStream[] = [
       await openEventStream(`${lb}/products/events`),
@@ -261,20 +246,7 @@ describeWithNginx('nginx in front of two instances (deploy/nginx.conf)', () => {
   });
 
   it('still limits a client that forges X-Forwarded-For', async () => {
-    const product = (
-      await send(`${lb}/products`, {
-        method: 'POST',
-        from: '127.0.0.1',
-        headers: adminHeaders,
-        body: {
-          sku: `LB-XFF-${Date.now()}`,
-          name: 'Forged',
-          priceCents: 500,
-          currency: 'USD',
-          stock: 1000,
-        },
-      })
-    ).body;
+    const product = await createProduct('LB-XFF', 'Forged', 1000);
     // Every attempt claims to come from somewhere else. The limit's fixed one-minute window may
     // roll over once during the test, so at most two windows' worth can get through.
     const attempts = 2 * LIMIT_PER_MINUTE + 10;
