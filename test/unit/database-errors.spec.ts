@@ -22,6 +22,12 @@ describe('isDatabaseUnavailable', () => {
       'read-only after failover',
       withCode('cannot execute UPDATE in a read-only transaction', '25006'),
     ],
+    [
+      'a database closed to connections',
+      withCode('database "store" is not currently accepting connections', '55000'),
+    ],
+    ['a database that is gone', withCode('database "store" does not exist', '3D000')],
+    ['rotated credentials', withCode('password authentication failed for user "store"', '28P01')],
     ['pool acquire timeout', new Error('timeout exceeded when trying to connect')],
     ['connection lost', new Error('Connection terminated unexpectedly')],
     ['dead client', new Error('Client has encountered a connection error and is not queryable')],

@@ -38,6 +38,10 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P03',
   // A primary demoted during a failover: writes refused until the new primary is reached.
   '25006',
+  // Refused at connect time: the database is gone or renamed, or the credentials were rotated.
+  '3D000',
+  '28000',
+  '28P01',
 ]);
 
 /** Node's socket errors: the database host or the network in between. */
@@ -60,6 +64,8 @@ const UNAVAILABLE_MESSAGES = [
   /is not queryable/i,
   /cannot use a pool after calling end/i,
   /connection (?:is )?(?:closed|ended)/i,
+  // ALTER DATABASE … ALLOW_CONNECTIONS false (maintenance); SQLSTATE 55000 is too broad to list.
+  /is not currently accepting connections/i,
 ];
 
 /**
@@ -85,10 +91,10 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
-    // Any other SQLSTATE is the server's verdict on this statement: not an outage.
-    if (/^[0-9A-Z]{5}$/.test(code)) return false;
   }
   if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
+  // Any other SQLSTATE is the server's verdict on this statement: not an outage.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return false;
   if (
     error instanceof AggregateError &&
     error.errors.some((e) => isDatabaseUnavailable(e, depth + 1))
