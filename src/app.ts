@@ -56,13 +56,10 @@ function fastifyTrustProxy(
   return (_address, hop) => hop < trust;
 }
 
-/** One log line and one latency observation per request; the request id in every response. */
+/** One log line and one latency observation per request. */
 function observeRequests(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
@@ -162,8 +159,8 @@ export async function createApp(
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      void reply.headers(headers);
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.headers(headers).header('x-request-id', request.id);
       done();
     });
   const origins = config.CORS_ORIGINS.split(',')
