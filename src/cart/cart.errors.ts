@@ -12,6 +12,14 @@ export class CartEmptyError extends DomainError {
   }
 }
 
+/** A cart, and so an order, holds products of one currency. */
+export function currencyMismatch(
+  products: { currency: string }[],
+): CurrencyMismatchError | undefined {
+  const currencies = new Set(products.map((p) => p.currency));
+  return currencies.size > 1 ? new CurrencyMismatchError([...currencies]) : undefined;
+}
+
 export class CurrencyMismatchError extends DomainError {
   constructor(currencies: string[]) {
     super(

@@ -5,7 +5,7 @@ import { Coalescer, type Outcome } from '../common/coalescer';
 import { type DomainError, NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
 import { Cart, CartItem, CartStatus } from './cart.entity';
-import { CartCheckedOutError, CurrencyMismatchError } from './cart.errors';
+import { CartCheckedOutError, currencyMismatch } from './cart.errors';
 import type { CartDto, CartLineInput } from './dto/cart.dto';
 
 export function toCartDto(cart: Cart): CartDto {
@@ -25,12 +25,6 @@ export function toCartDto(cart: Cart): CartDto {
     subtotalCents: items.reduce((sum, line) => sum + line.lineTotalCents, 0),
     currency: cart.items.getItems()[0]?.product.currency ?? null,
   };
-}
-
-/** A cart holds products of one currency. */
-function currencyMismatch(products: Product[]): CurrencyMismatchError | undefined {
-  const currencies = new Set(products.map((p) => p.currency));
-  return currencies.size > 1 ? new CurrencyMismatchError([...currencies]) : undefined;
 }
 
 /** New carts created in one transaction at most. */

@@ -10,7 +10,7 @@ import {
 } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Cart } from '../cart/cart.entity';
-import { CurrencyMismatchError } from '../cart/cart.errors';
+import { currencyMismatch } from '../cart/cart.errors';
 import { Product } from '../products/product.entity';
 import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
 
@@ -54,8 +54,8 @@ export class Order {
     lines: { product: Product; quantity: number }[],
     { cart, idempotencyClaim }: { cart?: Cart; idempotencyClaim?: string } = {},
   ) {
-    const currencies = new Set(lines.map(({ product }) => product.currency));
-    if (currencies.size > 1) throw new CurrencyMismatchError([...currencies]);
+    const mismatch = currencyMismatch(lines.map(({ product }) => product));
+    if (mismatch) throw mismatch;
     const totalCents = lines.reduce(
       (sum, { product, quantity }) => sum + product.priceCents * quantity,
       0,

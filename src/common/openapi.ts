@@ -22,6 +22,10 @@ import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
 type Problems = Partial<Record<number, ErrorCode[]>>;
 
+/** Schema fragments for DTO properties that the plugin cannot infer from the TypeScript type. */
+export const INTEGER_SCHEMA = { type: 'integer' } as const;
+export const UUID_SCHEMA = { type: 'string', format: 'uuid', pattern: UUID_PATTERN } as const;
+
 const PROBLEMS_METADATA = 'flash-store:problems';
 const NO_DATABASE_EXTENSION = 'x-without-database';
 
@@ -99,11 +103,7 @@ export function ApiProblems(responses: Problems): MethodDecorator {
 
 /** Documents path parameters read with `uuidParam`: what that pipe accepts. */
 export const ApiUuidParams = (...names: string[]) =>
-  applyDecorators(
-    ...names.map((name) =>
-      ApiParam({ name, schema: { type: 'string', format: 'uuid', pattern: UUID_PATTERN } }),
-    ),
-  );
+  applyDecorators(...names.map((name) => ApiParam({ name, schema: UUID_SCHEMA })));
 
 /** Marks a route that never touches the database, so that it is not documented with 503. */
 export const WithoutDatabase = () => ApiExtension(NO_DATABASE_EXTENSION, true);

@@ -137,9 +137,7 @@ export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
 /** Optional, but when present it must be valid: unlike @IsOptional, null is refused. */
 export const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 
-const caseOf = (upper: boolean) =>
+export const ToLowerCase = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? (upper ? value.toUpperCase() : value.toLowerCase()) : value,
+    typeof value === 'string' ? value.toLowerCase() : value,
   );
-export const ToLowerCase = () => caseOf(false);
-export const ToUpperCase = () => caseOf(true);

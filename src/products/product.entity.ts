@@ -1,6 +1,6 @@
 import { Check, Entity, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
-import { OutOfStockError } from './products.errors';
+import { OutOfStockError, type StockShortage } from './products.errors';
 
 export const STOCK_CHANNEL = 'stock_changed';
 
@@ -39,17 +39,19 @@ export class Product extends BaseEntity<'description' | 'version'> {
   @Property({ type: 'integer', version: true })
   version: number;
 
-  /** The stock rule: a purchase is served whole or not at all, never below zero. */
-  canSupply(quantity: number): boolean {
-    return quantity <= this.stock;
+  /**
+   * The stock rule: a purchase is served whole or not at all, never below zero. What `quantity`
+   * would lack, or undefined when the stock covers it.
+   */
+  shortage(quantity: number): StockShortage | undefined {
+    return quantity <= this.stock
+      ? undefined
+      : { productId: this.id, requested: quantity, available: this.stock };
   }
 
   take(quantity: number): void {
-    if (!this.canSupply(quantity)) {
-      throw new OutOfStockError([
-        { productId: this.id, requested: quantity, available: this.stock },
-      ]);
-    }
+    const short = this.shortage(quantity);
+    if (short) throw new OutOfStockError([short]);
     this.stock -= quantity;
   }
 

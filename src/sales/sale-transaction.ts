@@ -185,9 +185,8 @@ function sellProduct(
       touched.has(productId) ? product.version + 1 : product.version,
     );
   }
-  if (!product.canSupply(quantity)) {
-    throw new OutOfStockError([{ productId, requested: quantity, available: product.stock }]);
-  }
+  const short = product.shortage(quantity);
+  if (short) throw new OutOfStockError([short]);
   const order = new Order([{ product, quantity }], { idempotencyClaim });
   product.take(quantity);
   touched.add(productId);
@@ -208,17 +207,8 @@ function sellCart(
     quantity,
   }));
   cart.assertCanCheckOut(lines.length);
-  const short = lines.filter(({ product, quantity }) => !product.canSupply(quantity));
-  if (short.length > 0) {
-    throw new OutOfStockError(
-      short.map(({ product, quantity }) => ({
-        productId: product.id,
-        requested: quantity,
-        available: product.stock,
-      })),
-      { itemised: true },
-    );
-  }
+  const short = lines.flatMap(({ product, quantity }) => product.shortage(quantity) ?? []);
+  if (short.length > 0) throw new OutOfStockError(short, { itemised: true });
   const order = new Order(lines, { cart, idempotencyClaim });
   cart.checkOut(lines.length);
   for (const { product, quantity } of lines) {

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ToLowerCase, UUID_PATTERN } from '../../common/validation';
+import { INTEGER_SCHEMA as integer, UUID_SCHEMA } from '../../common/openapi';
+import { ToLowerCase } from '../../common/validation';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -16,12 +17,9 @@ import {
 export const MAX_QUANTITY = 1000;
 export const MAX_CART_LINES = 100;
 
-const integer = { type: 'integer' } as const;
-export const uuid = { format: 'uuid', pattern: UUID_PATTERN } as const;
-
 export class CartLineInput {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
-  @ApiProperty(uuid)
+  @ApiProperty(UUID_SCHEMA)
   @ToLowerCase()
   @IsUUID()
   productId: string;

@@ -1,13 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsUUID, Max, Min } from 'class-validator';
 import { IsOmittable, ToLowerCase } from '../../common/validation';
-import { MAX_QUANTITY, uuid } from '../../cart/dto/cart.dto';
-
-const integer = { type: 'integer' } as const;
+import { MAX_QUANTITY } from '../../cart/dto/cart.dto';
+import { INTEGER_SCHEMA as integer, UUID_SCHEMA } from '../../common/openapi';
 
 export class CheckoutDto {
   /** @example "5f0c6f5e-3f7a-4c1e-9a59-7c1f8f0b2a11" */
-  @ApiProperty(uuid)
+  @ApiProperty(UUID_SCHEMA)
   @ToLowerCase()
   @IsUUID()
   productId: string;

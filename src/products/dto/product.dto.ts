@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CurrencyCodes } from 'validator/lib/isISO4217';
+import { INTEGER_SCHEMA as integer } from '../../common/openapi';
 import { IsOmittable, STORABLE_TEXT_PATTERN } from '../../common/validation';
 import {
   IsInt,
@@ -25,7 +26,6 @@ export const CURRENCY_CODES = [...CurrencyCodes].sort();
 const currency = { enum: CURRENCY_CODES, enumName: 'CurrencyCode' } as const;
 const IsCurrencyCode = () =>
   IsIn(CURRENCY_CODES, { message: '$property must be an ISO 4217 code in upper case, e.g. USD' });
-const integer = { type: 'integer' } as const;
 const text = { pattern: STORABLE_TEXT_PATTERN } as const;
 
 export class ListProductsQuery {
