@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { uuidParam } from '../common/validation';
 import { IdempotentRequestParam, Idempotent } from '../idempotency/idempotent.decorator';
@@ -7,7 +7,13 @@ import type { IdempotentRequest } from '../idempotency/idempotency.service';
 import { CheckoutRateLimit } from '../rate-limit/checkout-rate-limit.guard';
 import type { PurchaseResult } from '../sales/purchase';
 import { CheckoutService } from './checkout.service';
-import { CheckoutDto, OrderDto } from './dto/checkout.dto';
+import { CheckoutCartDto, CheckoutDto, OrderDto } from './dto/checkout.dto';
+
+/** What a purchase can meet besides the stock: a drop's window and its per-customer limit. */
+const DROP_PROBLEMS = {
+  409: ['SALE_NOT_STARTED', 'SALE_ENDED', 'PURCHASE_LIMIT_REACHED'],
+  422: ['EMAIL_REQUIRED'],
+} as const;
 
 @ApiTags('checkout')
 @Controller()
@@ -20,8 +26,8 @@ export class CheckoutController {
   @ApiOperation({ operationId: 'checkout' })
   @ApiProblems({
     404: ['NOT_FOUND'],
-    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT'],
-    422: ['ORDER_TOTAL_TOO_LARGE'],
+    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', ...DROP_PROBLEMS[409]],
+    422: ['ORDER_TOTAL_TOO_LARGE', ...DROP_PROBLEMS[422]],
     503: ['OVERLOADED'],
   })
   @ApiCreatedResponse({ type: OrderDto })
@@ -42,18 +48,24 @@ export class CheckoutController {
   @ApiProblems({
     400: ['VALIDATION_FAILED'],
     404: ['NOT_FOUND'],
-    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', 'CART_CHECKED_OUT'],
-    422: ['CART_EMPTY', 'CURRENCY_MISMATCH', 'ORDER_TOTAL_TOO_LARGE'],
+    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', 'CART_CHECKED_OUT', ...DROP_PROBLEMS[409]],
+    422: ['CART_EMPTY', 'CURRENCY_MISMATCH', 'ORDER_TOTAL_TOO_LARGE', ...DROP_PROBLEMS[422]],
     503: ['OVERLOADED'],
+  })
+  @ApiBody({
+    type: CheckoutCartDto,
+    required: false,
+    description: "Optional: the customer's email, required when a line is limited per customer.",
   })
   @ApiCreatedResponse({ type: OrderDto })
   @CheckoutRateLimit()
   @Idempotent()
   checkoutCart(
     @Param('id', uuidParam('id')) id: string,
+    @Body() body: CheckoutCartDto,
     @IdempotentRequestParam() idempotency?: IdempotentRequest,
   ): Promise<PurchaseResult> {
-    return this.checkouts.checkoutCart(id, idempotency);
+    return this.checkouts.checkoutCart(id, body.email, idempotency);
   }
 
   /** One order. */

@@ -19,20 +19,31 @@ export class CheckoutService {
 
   /** Buys one product; see CheckoutDto.expectedVersion for what a version changes. */
   checkout(
-    { productId, quantity, expectedVersion }: CheckoutDto,
+    { productId, quantity, expectedVersion, email }: CheckoutDto,
     idempotency?: IdempotentRequest,
   ): Promise<PurchaseResult> {
     return this.metrics.countCheckout(
       'single',
-      this.sales.buy({ kind: 'product', productId, quantity, expectedVersion, idempotency }),
+      this.sales.buy({
+        kind: 'product',
+        productId,
+        quantity,
+        expectedVersion,
+        email,
+        idempotency,
+      }),
     );
   }
 
   /** Buys every line of a cart, all or nothing. */
-  checkoutCart(cartId: string, idempotency?: IdempotentRequest): Promise<PurchaseResult> {
+  checkoutCart(
+    cartId: string,
+    email: string | undefined,
+    idempotency?: IdempotentRequest,
+  ): Promise<PurchaseResult> {
     return this.metrics.countCheckout(
       'cart',
-      this.sales.buy({ kind: 'cart', cartId, idempotency }),
+      this.sales.buy({ kind: 'cart', cartId, email, idempotency }),
     );
   }
 

@@ -3,6 +3,7 @@ import {
   Check,
   Entity,
   Enum,
+  Index,
   ManyToOne,
   OneToMany,
   PrimaryKey,
@@ -13,6 +14,7 @@ import { Cart } from '../cart/cart.entity';
 import { currencyMismatch } from '../cart/cart.errors';
 import { Product } from '../products/product.entity';
 import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
+import { customerKey } from './customer-email';
 
 export enum OrderStatus {
   Confirmed = 'confirmed',
@@ -20,8 +22,14 @@ export enum OrderStatus {
 
 /** An order is written once, in the transaction that takes its stock, and never updated. */
 @Entity({ tableName: 'orders' })
+// Partial: the orders of a flash sale without an email cost no index entry.
+@Index({
+  name: 'orders_customer_index',
+  expression:
+    'create index "orders_customer_index" on "orders" ("customer") where "customer" is not null',
+})
 export class Order {
-  [OptionalProps]?: 'status' | 'createdAt' | 'cart' | 'idempotencyClaim';
+  [OptionalProps]?: 'status' | 'createdAt' | 'cart' | 'idempotencyClaim' | 'email' | 'customer';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -43,6 +51,14 @@ export class Order {
   @Property({ type: 'uuid', nullable: true, unique: 'orders_idempotency_claim_unique' })
   idempotencyClaim?: string;
 
+  /** The customer's email as given at checkout, trimmed. */
+  @Property({ length: 254, nullable: true })
+  email: string | null = null;
+
+  /** Who the customer is for per-customer limits: the email normalised by `customerKey`. */
+  @Property({ length: 254, nullable: true })
+  customer: string | null = null;
+
   @OneToMany(() => OrderItem, (item) => item.order, { orderBy: { position: 'asc' } })
   items = new Collection<OrderItem>(this);
 
@@ -52,7 +68,11 @@ export class Order {
   /** Lines must share one currency, and the total must fit the column. */
   constructor(
     lines: { product: Product; quantity: number }[],
-    { cart, idempotencyClaim }: { cart?: Cart; idempotencyClaim?: string } = {},
+    {
+      cart,
+      idempotencyClaim,
+      email,
+    }: { cart?: Cart; idempotencyClaim?: string; email?: string } = {},
   ) {
     const mismatch = currencyMismatch(lines.map(({ product }) => product));
     if (mismatch) throw mismatch;
@@ -63,6 +83,10 @@ export class Order {
     if (totalCents > MAX_ORDER_TOTAL_CENTS) throw new OrderTotalTooLargeError(totalCents);
     this.cart = cart;
     this.idempotencyClaim = idempotencyClaim;
+    if (email) {
+      this.email = email.trim();
+      this.customer = customerKey(email);
+    }
     this.currency = lines[0].product.currency;
     this.totalCents = totalCents;
     lines.forEach(({ product, quantity }, position) => {

@@ -12,5 +12,6 @@ export const toOrderDto = (order: Order): OrderDto => ({
   })),
   totalCents: order.totalCents,
   currency: order.currency,
+  email: order.email,
   createdAt: order.createdAt,
 });

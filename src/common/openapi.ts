@@ -16,7 +16,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import type { ErrorCode } from './errors';
-import { UUID_PATTERN } from './validation';
+import { TIMESTAMP_PATTERN, UUID_PATTERN } from './validation';
 import { ProblemDetailsDto } from './problem-details.dto';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
@@ -25,6 +25,11 @@ type Problems = Partial<Record<number, ErrorCode[]>>;
 /** Schema fragments for DTO properties that the plugin cannot infer from the TypeScript type. */
 export const INTEGER_SCHEMA = { type: 'integer' } as const;
 export const UUID_SCHEMA = { type: 'string', format: 'uuid', pattern: UUID_PATTERN } as const;
+export const TIMESTAMP_SCHEMA = {
+  type: 'string',
+  format: 'date-time',
+  pattern: TIMESTAMP_PATTERN,
+} as const;
 
 const PROBLEMS_METADATA = 'flash-store:problems';
 const NO_DATABASE_EXTENSION = 'x-without-database';
@@ -49,6 +54,7 @@ const RETRY_AFTER_CODES = new Set<ErrorCode>([
   'RATE_LIMITED',
   'DATABASE_UNAVAILABLE',
   'OVERLOADED',
+  'SALE_NOT_STARTED',
 ]);
 
 function merge(into: Problems, from: Problems): Problems {

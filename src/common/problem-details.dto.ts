@@ -39,7 +39,7 @@ export class ProblemDetailsDto {
   /** With VALIDATION_FAILED: each invalid field. */
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
-  /** With OUT_OF_STOCK: the product that ran short. */
+  /** With OUT_OF_STOCK, SALE_NOT_STARTED, SALE_ENDED, EMAIL_REQUIRED and PURCHASE_LIMIT_REACHED: the product. */
   productId?: string;
   /** With OUT_OF_STOCK: the quantity asked for. @example 3 */
   @ApiPropertyOptional({ type: 'integer' })
@@ -50,7 +50,19 @@ export class ProblemDetailsDto {
   /** With OUT_OF_STOCK on a cart checkout: every short line. */
   @ApiPropertyOptional({ type: [StockShortageDto] })
   shortages?: StockShortageDto[];
-  /** With RATE_LIMITED, OVERLOADED and DATABASE_UNAVAILABLE: when to try again, as in Retry-After. @example 12 */
+  /** With SALE_NOT_STARTED: when the sale opens. @example "2026-12-12T00:00:00.000Z" */
+  @ApiPropertyOptional({ type: 'string', format: 'date-time' })
+  startsAt?: string;
+  /** With SALE_ENDED: when the sale closed. @example "2026-12-13T00:00:00.000Z" */
+  @ApiPropertyOptional({ type: 'string', format: 'date-time' })
+  endsAt?: string;
+  /** With EMAIL_REQUIRED and PURCHASE_LIMIT_REACHED: units one customer may buy in all. @example 2 */
+  @ApiPropertyOptional({ type: 'integer' })
+  limit?: number;
+  /** With PURCHASE_LIMIT_REACHED: units this customer may still buy. @example 0 */
+  @ApiPropertyOptional({ type: 'integer' })
+  remaining?: number;
+  /** With RATE_LIMITED, OVERLOADED, DATABASE_UNAVAILABLE and SALE_NOT_STARTED: when to try again, as in Retry-After. @example 12 */
   @ApiPropertyOptional({ type: 'integer' })
   retryAfterSeconds?: number;
   /** With VERSION_CONFLICT, when known: the version now stored. @example 4 */

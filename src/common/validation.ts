@@ -10,7 +10,7 @@ import {
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/internal.js';
 import { Transform } from 'class-transformer';
-import { isUUID, ValidateIf } from 'class-validator';
+import { isUUID, ValidateBy, ValidateIf } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { ValidationFailedError, type FieldError } from './errors';
 import { findUnsafeJson } from './json-guard';
@@ -133,6 +133,32 @@ export const UUID_PATTERN =
  * them in every body). A JSON Schema pattern, matched with the `u` flag.
  */
 export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+
+/**
+ * An RFC 3339 timestamp with its offset, in the years 1000 to 9999, without a leap second: what
+ * `IsTimestamp` accepts, as a JSON Schema pattern (documented with `format: date-time`, which
+ * adds the calendar check `IsTimestamp` makes too).
+ */
+export const TIMESTAMP_PATTERN =
+  '^[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt]' +
+  '(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?' +
+  '(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$';
+const timestamp = new RegExp(TIMESTAMP_PATTERN, 'u');
+
+/** A moment, e.g. `2026-12-12T00:00:00+08:00`, on a day the calendar has (no 31 February). */
+export const IsTimestamp = () =>
+  ValidateBy({
+    name: 'isTimestamp',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || !timestamp.test(value)) return false;
+        const day = value.slice(0, 10);
+        return new Date(`${day}T00:00:00Z`).toISOString().startsWith(day);
+      },
+      defaultMessage: (args) =>
+        `${args?.property ?? 'value'} must be an RFC 3339 timestamp with an offset, e.g. 2026-12-12T00:00:00Z`,
+    },
+  });
 
 /** Optional, but when present it must be valid: unlike @IsOptional, null is refused. */
 export const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);

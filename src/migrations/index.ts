@@ -3,6 +3,7 @@ import { Migration20261124090800_initial } from './Migration20261124090800_initi
 import { Migration20261124091456_stock_notify } from './Migration20261124091456_stock_notify';
 import { Migration20261124092119_idempotency_and_rate_limits } from './Migration20261124092119_idempotency_and_rate_limits';
 import { Migration20261130030054_sale_engine } from './Migration20261130030054_sale_engine';
+import { Migration20261130044555_drops } from './Migration20261130044555_drops';
 
 export const migrationsList = [
   { name: 'Migration20261124090800_initial', class: Migration20261124090800_initial },
@@ -12,4 +13,5 @@ export const migrationsList = [
     class: Migration20261124092119_idempotency_and_rate_limits,
   },
   { name: 'Migration20261130030054_sale_engine', class: Migration20261130030054_sale_engine },
+  { name: 'Migration20261130044555_drops', class: Migration20261130044555_drops },
 ];

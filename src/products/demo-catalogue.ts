@@ -3,20 +3,41 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { AppConfig } from '../common/config';
 import { Product } from './product.entity';
 
-const DEMO_PRODUCTS: ConstructorParameters<typeof Product>[0][] = [
+type DemoProduct = Omit<ConstructorParameters<typeof Product>[0], 'imageUrl'>;
+
+/** The drop opens a minute after the first start, so a visitor sees its countdown run out. */
+const DROP_DELAY_MS = 60_000;
+const DROP_LENGTH_MS = 24 * 60 * 60_000;
+
+const demoProducts = (now: number): DemoProduct[] => [
+  {
+    sku: 'JACKET-1212',
+    name: '12.12 Drop Bomber Jacket',
+    description: 'The drop: on sale a minute after the store opens, one per customer.',
+    priceCents: 8900,
+    compareAtPriceCents: 14900,
+    currency: 'USD',
+    stock: 25,
+    saleStartsAt: new Date(now + DROP_DELAY_MS),
+    saleEndsAt: new Date(now + DROP_DELAY_MS + DROP_LENGTH_MS),
+    maxPerCustomer: 1,
+  },
   {
     sku: 'SNEAKER-1212',
     name: 'Flash Sneaker 12.12 Limited',
-    description: 'Only a handful made: try selling it out.',
+    description: 'Only a handful made, and two per customer.',
     priceCents: 12900,
+    compareAtPriceCents: 18900,
     currency: 'USD',
     stock: 3,
+    maxPerCustomer: 2,
   },
   {
     sku: 'TEE-CLASSIC',
     name: 'Classic Cotton Tee',
     description: 'Soft organic cotton, regular fit.',
     priceCents: 1900,
+    compareAtPriceCents: 2500,
     currency: 'USD',
     stock: 250,
   },
@@ -25,6 +46,7 @@ const DEMO_PRODUCTS: ConstructorParameters<typeof Product>[0][] = [
     name: 'Zip Hoodie',
     description: 'Brushed fleece with a full zip.',
     priceCents: 4900,
+    compareAtPriceCents: 6900,
     currency: 'USD',
     stock: 80,
   },
@@ -70,6 +92,9 @@ const DEMO_PRODUCTS: ConstructorParameters<typeof Product>[0][] = [
   },
 ];
 
+/** Each demo product's picture, drawn for it and served by this service. */
+const pictureOf = (sku: string) => `/images/products/${sku.toLowerCase()}.svg`;
+
 /** Seeds a small catalogue into an empty database, so a fresh start has something to sell. */
 @Injectable()
 export class DemoCatalogue implements OnApplicationBootstrap {
@@ -83,8 +108,11 @@ export class DemoCatalogue implements OnApplicationBootstrap {
     const em = this.em.fork();
     if ((await em.count(Product)) > 0) return;
     try {
-      await em.persist(DEMO_PRODUCTS.map((p) => new Product(p))).flush();
-      new Logger(DemoCatalogue.name).log(`Seeded ${DEMO_PRODUCTS.length} demo products`);
+      const products = demoProducts(Date.now()).map(
+        (p) => new Product({ ...p, imageUrl: pictureOf(p.sku) }),
+      );
+      await em.persist(products).flush();
+      new Logger(DemoCatalogue.name).log(`Seeded ${products.length} demo products`);
     } catch (error) {
       // Another instance starting at the same moment seeded it first.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;

@@ -1,12 +1,26 @@
 import { Check, Entity, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
-import { OutOfStockError, type StockShortage } from './products.errors';
+import { type DomainError, type FieldError, ValidationFailedError } from '../common/errors';
+import {
+  EmailRequiredError,
+  OutOfStockError,
+  PurchaseLimitReachedError,
+  SaleEndedError,
+  SaleNotStartedError,
+  type StockShortage,
+} from './products.errors';
 
 export const STOCK_CHANNEL = 'stock_changed';
 
 @Entity({ tableName: 'products' })
 @Check({ name: 'products_stock_non_negative', expression: 'stock >= 0' })
 @Check({ name: 'products_price_non_negative', expression: 'price_cents >= 0' })
+@Check({
+  name: 'products_compare_at_price_not_below_price',
+  expression: 'compare_at_price_cents >= price_cents',
+})
+@Check({ name: 'products_max_per_customer_positive', expression: 'max_per_customer >= 1' })
+@Check({ name: 'products_sale_window_ordered', expression: 'sale_ends_at > sale_starts_at' })
 /** Every change is announced on the `stock_changed` channel, whichever instance made it. */
 @Trigger({
   name: 'products_notify_stock_changed',
@@ -15,7 +29,15 @@ export const STOCK_CHANNEL = 'stock_changed';
   forEach: 'row',
   body: `PERFORM pg_notify('${STOCK_CHANNEL}', json_build_object('productId', NEW.id, 'stock', NEW.stock, 'version', NEW.version)::text); RETURN NULL;`,
 })
-export class Product extends BaseEntity<'description' | 'version'> {
+export class Product extends BaseEntity<
+  | 'description'
+  | 'version'
+  | 'saleStartsAt'
+  | 'saleEndsAt'
+  | 'maxPerCustomer'
+  | 'compareAtPriceCents'
+  | 'imageUrl'
+> {
   @Property({ length: 64, unique: 'products_sku_unique' })
   sku: string;
 
@@ -39,6 +61,25 @@ export class Product extends BaseEntity<'description' | 'version'> {
   @Property({ type: 'integer', version: true })
   version: number;
 
+  /** Not sold before this moment (a drop), when set. */
+  @Property({ type: 'datetime', nullable: true })
+  saleStartsAt: Date | null = null;
+
+  /** Not sold from this moment on, when set. */
+  @Property({ type: 'datetime', nullable: true })
+  saleEndsAt: Date | null = null;
+
+  /** Units one customer (by normalised email) may buy across all their orders, when set. */
+  @Property({ type: 'integer', nullable: true })
+  maxPerCustomer: number | null = null;
+
+  /** The original price, shown struck through beside `priceCents`. */
+  @Property({ type: 'integer', nullable: true })
+  compareAtPriceCents: number | null = null;
+
+  @Property({ length: 2048, nullable: true })
+  imageUrl: string | null = null;
+
   /**
    * The stock rule: a purchase is served whole or not at all, never below zero. What `quantity`
    * would lack, or undefined when the stock covers it.
@@ -47,6 +88,46 @@ export class Product extends BaseEntity<'description' | 'version'> {
     return quantity <= this.stock
       ? undefined
       : { productId: this.id, requested: quantity, available: this.stock };
+  }
+
+  /**
+   * The drop's rules, in the order a shopper can act on them: an email where the product is
+   * limited per customer, the sale window at `now`, then the limit, counted across the
+   * customer's orders (`bought` is what they bought of it before). What refuses the purchase of
+   * `quantity` units, or undefined when these rules allow it; the stock is `shortage`'s.
+   */
+  saleRefusal(
+    quantity: number,
+    now: Date,
+    customer: { email?: string; bought: number },
+  ): DomainError | undefined {
+    const limit = this.maxPerCustomer;
+    if (limit !== null && !customer.email) return new EmailRequiredError(this.id, limit);
+    if (this.saleStartsAt && now < this.saleStartsAt) {
+      return new SaleNotStartedError(this.id, this.saleStartsAt, now);
+    }
+    if (this.saleEndsAt && now >= this.saleEndsAt) {
+      return new SaleEndedError(this.id, this.saleEndsAt);
+    }
+    if (limit !== null && customer.bought + quantity > limit) {
+      return new PurchaseLimitReachedError(this.id, limit, Math.max(0, limit - customer.bought));
+    }
+    return undefined;
+  }
+
+  /** Rules between fields, checked after every create or edit (the database checks them too). */
+  assertConsistent(): void {
+    const errors: FieldError[] = [];
+    if (this.compareAtPriceCents !== null && this.compareAtPriceCents < this.priceCents) {
+      errors.push({
+        field: 'compareAtPriceCents',
+        message: 'compareAtPriceCents must not be less than priceCents',
+      });
+    }
+    if (this.saleStartsAt && this.saleEndsAt && this.saleEndsAt <= this.saleStartsAt) {
+      errors.push({ field: 'saleEndsAt', message: 'saleEndsAt must be later than saleStartsAt' });
+    }
+    if (errors.length > 0) throw new ValidationFailedError(errors);
   }
 
   take(quantity: number): void {
@@ -62,8 +143,14 @@ export class Product extends BaseEntity<'description' | 'version'> {
     priceCents: number;
     currency: string;
     stock: number;
+    saleStartsAt?: Date | null;
+    saleEndsAt?: Date | null;
+    maxPerCustomer?: number | null;
+    compareAtPriceCents?: number | null;
+    imageUrl?: string | null;
   }) {
     super();
     Object.assign(this, init);
+    this.assertConsistent();
   }
 }

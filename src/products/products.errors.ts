@@ -28,3 +28,44 @@ export class DuplicateSkuError extends DomainError {
     super('DUPLICATE_SKU', `A product with SKU ${sku} already exists.`, { sku });
   }
 }
+
+export class SaleNotStartedError extends DomainError {
+  constructor(productId: string, startsAt: Date, now: Date) {
+    super('SALE_NOT_STARTED', `Product ${productId} goes on sale at ${startsAt.toISOString()}.`, {
+      productId,
+      startsAt: startsAt.toISOString(),
+      retryAfterSeconds: Math.max(1, Math.ceil((startsAt.getTime() - now.getTime()) / 1000)),
+    });
+  }
+}
+
+export class SaleEndedError extends DomainError {
+  constructor(productId: string, endsAt: Date) {
+    super('SALE_ENDED', `The sale of product ${productId} ended at ${endsAt.toISOString()}.`, {
+      productId,
+      endsAt: endsAt.toISOString(),
+    });
+  }
+}
+
+export class EmailRequiredError extends DomainError {
+  constructor(productId: string, limit: number) {
+    super(
+      'EMAIL_REQUIRED',
+      `Product ${productId} is limited to ${limit} per customer: send the customer's email with the purchase.`,
+      { productId, limit },
+    );
+  }
+}
+
+export class PurchaseLimitReachedError extends DomainError {
+  constructor(productId: string, limit: number, remaining: number) {
+    super(
+      'PURCHASE_LIMIT_REACHED',
+      remaining === 0
+        ? `Product ${productId} is limited to ${limit} per customer, and this customer has bought them all.`
+        : `Product ${productId} is limited to ${limit} per customer; this customer can buy ${remaining} more.`,
+      { productId, limit, remaining },
+    );
+  }
+}

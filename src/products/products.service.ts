@@ -19,7 +19,43 @@ export const toProductDto = (p: Product): ProductDto => ({
   currency: p.currency,
   stock: p.stock,
   version: p.version,
+  saleStartsAt: p.saleStartsAt,
+  saleEndsAt: p.saleEndsAt,
+  maxPerCustomer: p.maxPerCustomer,
+  compareAtPriceCents: p.compareAtPriceCents,
+  imageUrl: p.imageUrl,
 });
+
+/** A product as the listing reads it: timestamps in epoch milliseconds (numeric, as text). */
+type ProductRow = Omit<ProductDto, 'saleStartsAt' | 'saleEndsAt'> & {
+  saleStartsAt: string | null;
+  saleEndsAt: string | null;
+};
+
+const toDate = (epochMs: string | null) => (epochMs === null ? null : new Date(Number(epochMs)));
+
+type WithDates<T> = Omit<T, 'saleStartsAt' | 'saleEndsAt'> & {
+  saleStartsAt?: Date | null;
+  saleEndsAt?: Date | null;
+};
+
+/** The fields given, as the entity holds them: timestamps become dates; omitted ones are left out. */
+function productFields<T extends { saleStartsAt?: string | null; saleEndsAt?: string | null }>(
+  input: T,
+): WithDates<T> {
+  const toDate = (value: string | null | undefined) =>
+    value === undefined || value === null ? value : new Date(value);
+  const fields = {
+    ...input,
+    saleStartsAt: toDate(input.saleStartsAt),
+    saleEndsAt: toDate(input.saleEndsAt),
+  };
+  // Fields the client left out are present as `undefined` on the DTO instance (class fields
+  // are defined properties); em.assign refuses undefined for non-nullable columns.
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as WithDates<T>;
+}
 
 @Injectable()
 export class ProductsService {
@@ -32,15 +68,24 @@ export class ProductsService {
    */
   async list(limit: number, offset: number): Promise<ProductPageDto> {
     const connection = this.em.getConnection();
-    const [items, [{ total }]] = await Promise.all([
-      connection.execute<ProductDto[]>(
-        `select id, sku, name, description, price_cents as "priceCents", currency, stock, version
+    const [rows, [{ total }]] = await Promise.all([
+      connection.execute<ProductRow[]>(
+        `select id, sku, name, description, price_cents as "priceCents", currency, stock, version,
+                extract(epoch from sale_starts_at) * 1000 as "saleStartsAt",
+                extract(epoch from sale_ends_at) * 1000 as "saleEndsAt",
+                max_per_customer as "maxPerCustomer",
+                compare_at_price_cents as "compareAtPriceCents", image_url as "imageUrl"
            from products order by name, id limit ? offset ?`,
         [limit, offset],
       ),
       connection.execute<{ total: string }[]>('select count(*) as total from products'),
     ]);
-    return { items, total: Number(total), limit, offset };
+    const items = rows.map((row) => ({
+      ...row,
+      saleStartsAt: toDate(row.saleStartsAt),
+      saleEndsAt: toDate(row.saleEndsAt),
+    }));
+    return { items, serverTime: new Date(), total: Number(total), limit, offset };
   }
 
   async get(id: string): Promise<ProductDto> {
@@ -51,7 +96,7 @@ export class ProductsService {
 
   async create(input: CreateProductDto): Promise<ProductDto> {
     const em = this.em.fork();
-    const product = new Product(input);
+    const product = new Product(productFields(input));
     try {
       await em.persist(product).flush();
     } catch (error) {
@@ -69,12 +114,8 @@ export class ProductsService {
     const product = await em.findOne(Product, id);
     if (!product) throw new NotFoundError('Product', id);
     await em.lock(product, LockMode.OPTIMISTIC, version);
-    // Fields the client left out are present as `undefined` on the DTO instance (class fields
-    // are defined properties); em.assign refuses undefined for non-nullable columns.
-    em.assign(
-      product,
-      Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
-    );
+    em.assign(product, productFields(changes));
+    product.assertConsistent();
     await em.flush();
     return toProductDto(product);
   }

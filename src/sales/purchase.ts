@@ -8,6 +8,8 @@ export interface ProductPurchase {
   quantity: number;
   /** When set, the purchase happens only at exactly this product version. */
   expectedVersion?: number;
+  /** The customer's email as sent; required by products limited per customer. */
+  email?: string;
   idempotency?: IdempotentRequest;
 }
 
@@ -15,6 +17,7 @@ export interface ProductPurchase {
 export interface CartPurchase {
   kind: 'cart';
   cartId: string;
+  email?: string;
   idempotency?: IdempotentRequest;
 }
 

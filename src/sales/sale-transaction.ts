@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { Cart, CartItem } from '../cart/cart.entity';
+import { customerKey } from '../checkout/customer-email';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
 import { DomainError, NotFoundError, VersionConflictError } from '../common/errors';
@@ -20,11 +21,15 @@ export type SaleOutcome = Order | IdempotentReplay | DomainError;
 
 /**
  * Refusals decided by the purchase itself, kept under its Idempotency-Key and answered again to
- * a retry. Others (a stale expectedVersion) give the key back: the purchase did not really run.
+ * a retry. Others give the key back, to be used again: a stale expectedVersion (the purchase did
+ * not really run), and a sale not started yet (the same request may succeed once it starts).
  */
 const KEPT_REFUSALS = new Set([
   'NOT_FOUND',
   'OUT_OF_STOCK',
+  'SALE_ENDED',
+  'EMAIL_REQUIRED',
+  'PURCHASE_LIMIT_REACHED',
   'CART_CHECKED_OUT',
   'CART_EMPTY',
   'CURRENCY_MISMATCH',
@@ -78,8 +83,10 @@ export async function sellBatch(
     ...[...cartLines.values()].flat().map((item) => item.product.id),
   ]);
   const products = byId(await lockRows(em, Product, productIds));
+  // Read under the product locks: every order of these products that committed before is seen.
+  const bought = await unitsBoughtByCustomer(em, purchases, products);
+  const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
 
-  const touched = new Set<string>();
   const outcomes = purchases.map((purchase): SaleOutcome => {
     const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
     if (claim?.kind === 'replay') return claim.replay;
@@ -88,8 +95,8 @@ export async function sellBatch(
     const claimId = claim?.claimId;
     try {
       return purchase.kind === 'product'
-        ? sellProduct(purchase, products, touched, claimId)
-        : sellCart(purchase, carts, cartLines, touched, claimId);
+        ? sellProduct(purchase, sale, claimId)
+        : sellCart(purchase, carts, cartLines, sale, claimId);
     } catch (error) {
       if (error instanceof DomainError) return error;
       throw error;
@@ -167,37 +174,109 @@ function replayOf(order: Order | undefined): IdempotentReplay {
   return new IdempotentReplay(201, toOrderDto(order));
 }
 
-function sellProduct(
-  { productId, quantity, expectedVersion }: ProductPurchase,
+/** What the grants of one batch read and change, purchase after purchase. */
+interface SaleState {
+  /** The products touched by the batch, locked. */
+  products: Map<string, Product>;
+  /** Products whose version this batch has already moved. */
+  touched: Set<string>;
+  /** Units bought so far of each limited product, per customer (`boughtKey`). */
+  bought: Map<string, number>;
+  /** The moment the batch sells at, for sale windows. */
+  now: Date;
+}
+
+const boughtKey = (customer: string, productId: string) => `${customer} ${productId}`;
+
+/**
+ * What each customer of the batch has bought of each product of it that is limited per
+ * customer, across all their orders. Read after the products are locked, so it counts every
+ * order of them committed before; the batch then adds its own grants.
+ */
+async function unitsBoughtByCustomer(
+  em: EntityManager,
+  purchases: Purchase[],
   products: Map<string, Product>,
-  touched: Set<string>,
+): Promise<Map<string, number>> {
+  const limited = [...products.values()].filter((p) => p.maxPerCustomer !== null).map((p) => p.id);
+  const customers = [
+    ...new Set(purchases.flatMap((p) => (p.email === undefined ? [] : [customerKey(p.email)]))),
+  ];
+  if (limited.length === 0 || customers.length === 0) return new Map();
+  const { rows } = await sql<{ customer: string; productId: string; units: number }>`
+    select o.customer, i.product_id as "productId", sum(i.quantity)::int as units
+      from orders o join order_items i on i.order_id = o.id
+     where o.customer in (select jsonb_array_elements_text(${JSON.stringify(customers)}::jsonb))
+       and i.product_id in (select jsonb_array_elements_text(${JSON.stringify(limited)}::jsonb)::uuid)
+     group by o.customer, i.product_id`.execute(em.getKysely());
+  return new Map(rows.map((row) => [boughtKey(row.customer, row.productId), row.units]));
+}
+
+/**
+ * Applies the drop's rules (`Product.saleRefusal`) to lines bought together, all or nothing,
+ * then the stock; the first refusal is thrown. Returns the customer, to record the grant.
+ */
+function assertSellable(
+  lines: { product: Product; quantity: number }[],
+  email: string | undefined,
+  sale: SaleState,
+  { itemised }: { itemised: boolean },
+): string | undefined {
+  const customer = email === undefined ? undefined : customerKey(email);
+  for (const { product, quantity } of lines) {
+    const bought =
+      customer === undefined ? 0 : (sale.bought.get(boughtKey(customer, product.id)) ?? 0);
+    const refusal = product.saleRefusal(quantity, sale.now, { email, bought });
+    if (refusal) throw refusal;
+  }
+  const short = lines.flatMap(({ product, quantity }) => product.shortage(quantity) ?? []);
+  if (short.length > 0) throw new OutOfStockError(short, { itemised });
+  return customer;
+}
+
+/** Takes the stock of granted lines, and counts them against the customer's limits. */
+function grant(
+  lines: { product: Product; quantity: number }[],
+  customer: string | undefined,
+  sale: SaleState,
+): void {
+  for (const { product, quantity } of lines) {
+    product.take(quantity);
+    sale.touched.add(product.id);
+    if (customer !== undefined && product.maxPerCustomer !== null) {
+      const key = boughtKey(customer, product.id);
+      sale.bought.set(key, (sale.bought.get(key) ?? 0) + quantity);
+    }
+  }
+}
+
+function sellProduct(
+  { productId, quantity, expectedVersion, email }: ProductPurchase,
+  sale: SaleState,
   idempotencyClaim?: string,
 ): Order {
-  const product = products.get(productId);
+  const product = sale.products.get(productId);
   if (!product) throw new NotFoundError('Product', productId);
   // The version moves once per batch: an earlier purchase of this batch already changed it.
-  if (
-    expectedVersion !== undefined &&
-    (touched.has(productId) || product.version !== expectedVersion)
-  ) {
+  const moved = sale.touched.has(productId);
+  if (expectedVersion !== undefined && (moved || product.version !== expectedVersion)) {
     throw new VersionConflictError(
       `Product ${productId} has changed since version ${expectedVersion}; reload it and try again.`,
-      touched.has(productId) ? product.version + 1 : product.version,
+      moved ? product.version + 1 : product.version,
     );
   }
-  const short = product.shortage(quantity);
-  if (short) throw new OutOfStockError([short]);
-  const order = new Order([{ product, quantity }], { idempotencyClaim });
-  product.take(quantity);
-  touched.add(productId);
+  const lines = [{ product, quantity }];
+  const customer = assertSellable(lines, email, sale, { itemised: false });
+  const order = new Order(lines, { idempotencyClaim, email });
+  grant(lines, customer, sale);
   return order;
 }
 
 function sellCart(
-  { cartId }: CartPurchase,
+  { cartId, email }: CartPurchase,
   carts: Map<string, Cart>,
   cartLines: Map<string, CartItem[]>,
-  touched: Set<string>,
+  sale: SaleState,
   idempotencyClaim?: string,
 ): Order {
   const cart = carts.get(cartId);
@@ -207,13 +286,9 @@ function sellCart(
     quantity,
   }));
   cart.assertCanCheckOut(lines.length);
-  const short = lines.flatMap(({ product, quantity }) => product.shortage(quantity) ?? []);
-  if (short.length > 0) throw new OutOfStockError(short, { itemised: true });
-  const order = new Order(lines, { cart, idempotencyClaim });
+  const customer = assertSellable(lines, email, sale, { itemised: true });
+  const order = new Order(lines, { cart, idempotencyClaim, email });
   cart.checkOut(lines.length);
-  for (const { product, quantity } of lines) {
-    product.take(quantity);
-    touched.add(product.id);
-  }
+  grant(lines, customer, sale);
   return order;
 }

@@ -298,8 +298,30 @@ const cases: [string, BadRequest][] = [
     },
   ],
   [
-    'cart checkout: an empty JSON object as body (the operation takes none)',
-    { method: 'POST', path: '/cart/{cart}/checkout', body: {}, ...validation('body') },
+    'cart checkout: an unknown field in the body',
+    { method: 'POST', path: '/cart/{cart}/checkout', body: { note: 'x' }, ...validation('note') },
+  ],
+  [
+    'cart checkout: an email that is not one',
+    {
+      method: 'POST',
+      path: '/cart/{cart}/checkout',
+      body: { email: 'ann at example.com' },
+      ...validation('email'),
+    },
+  ],
+  [
+    'cart checkout: a body that is not an object',
+    { method: 'POST', path: '/cart/{cart}/checkout', body: [], ...validation('body') },
+  ],
+  [
+    'checkout: an email that is not one',
+    {
+      method: 'POST',
+      path: '/checkout',
+      body: { productId: '{product}', quantity: 1, email: 'ann@' },
+      ...validation('email'),
+    },
   ],
   [
     'cart checkout: a text/plain body',

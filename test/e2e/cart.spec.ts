@@ -315,6 +315,7 @@ describe('cart', () => {
       items: [{ productId: product.id, name: 'Kept', quantity: 3, unitPriceCents: 450 }],
       totalCents: 1350,
       currency: 'USD',
+      email: null,
       createdAt: expect.any(String),
     });
     expect(fetched.body).toEqual(order.body);

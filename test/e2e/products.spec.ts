@@ -47,6 +47,11 @@ describe('products', () => {
       currency: 'EUR',
       stock: 12,
       version: 1,
+      saleStartsAt: null,
+      saleEndsAt: null,
+      maxPerCustomer: null,
+      compareAtPriceCents: null,
+      imageUrl: null,
     });
     const [row] = await t.db.query(
       'select sku, price_cents, stock, version from products where id = $1',
@@ -95,7 +100,21 @@ describe('products', () => {
     expect(all.body.items).toHaveLength(existing + 5);
     for (const item of all.body.items) {
       expect(Object.keys(item).sort()).toEqual(
-        ['currency', 'description', 'id', 'name', 'priceCents', 'sku', 'stock', 'version'].sort(),
+        [
+          'compareAtPriceCents',
+          'currency',
+          'description',
+          'id',
+          'imageUrl',
+          'maxPerCustomer',
+          'name',
+          'priceCents',
+          'saleEndsAt',
+          'saleStartsAt',
+          'sku',
+          'stock',
+          'version',
+        ].sort(),
       );
     }
 

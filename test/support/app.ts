@@ -127,6 +127,11 @@ export async function createProduct(
     priceCents: number;
     currency: string;
     stock: number;
+    saleStartsAt: string | null;
+    saleEndsAt: string | null;
+    maxPerCustomer: number | null;
+    compareAtPriceCents: number | null;
+    imageUrl: string | null;
   }> = {},
 ) {
   const response = await api(
@@ -152,5 +157,8 @@ export async function createProduct(
     version: number;
     priceCents: number;
     currency: string;
+    saleStartsAt: string | null;
+    saleEndsAt: string | null;
+    maxPerCustomer: number | null;
   };
 }

@@ -11,6 +11,11 @@ describe('the contract checker', () => {
     currency: 'USD',
     stock: 3,
     version: 1,
+    saleStartsAt: '2026-12-12T00:00:00.000Z',
+    saleEndsAt: null,
+    maxPerCustomer: 2,
+    compareAtPriceCents: 2499,
+    imageUrl: '/images/products/tee-classic.svg',
   };
   const json = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r-1' };
   const problemType = { 'content-type': 'application/problem+json', 'x-request-id': 'r-1' };
@@ -82,10 +87,15 @@ describe('the contract checker', () => {
       }
     };
     expect(codes('checkout', 429)).toEqual(['RATE_LIMITED']);
-    expect(codes('checkout', 422)).toEqual(['IDEMPOTENCY_KEY_REUSED', 'ORDER_TOTAL_TOO_LARGE']);
+    expect(codes('checkout', 422)).toEqual([
+      'EMAIL_REQUIRED',
+      'IDEMPOTENCY_KEY_REUSED',
+      'ORDER_TOTAL_TOO_LARGE',
+    ]);
     expect(codes('checkoutCart', 422)).toEqual([
       'CART_EMPTY',
       'CURRENCY_MISMATCH',
+      'EMAIL_REQUIRED',
       'IDEMPOTENCY_KEY_REUSED',
       'ORDER_TOTAL_TOO_LARGE',
     ]);

@@ -23,6 +23,7 @@ export type {
   CartLineDto,
   CartLineInput,
   CheckoutCartData,
+  CheckoutCartDto,
   CheckoutCartError,
   CheckoutCartErrors,
   CheckoutCartResponse,

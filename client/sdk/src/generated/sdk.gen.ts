@@ -211,8 +211,6 @@ export const checkout = <ThrowOnError extends boolean = false>(
 
 /**
  * Buys every line of a cart, all or nothing. A cart can be checked out once.
- *
- * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */
 export const checkoutCart = <ThrowOnError extends boolean = false>(
   options: Options<CheckoutCartData, ThrowOnError>,
@@ -220,6 +218,10 @@ export const checkoutCart = <ThrowOnError extends boolean = false>(
   (options.client ?? client).post<CheckoutCartResponses, CheckoutCartErrors, ThrowOnError>({
     url: '/cart/{id}/checkout',
     ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
   });
 
 /**

@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'DUPLICATE_SKU'
   | 'VERSION_CONFLICT'
   | 'OUT_OF_STOCK'
+  | 'SALE_NOT_STARTED'
+  | 'SALE_ENDED'
+  | 'EMAIL_REQUIRED'
+  | 'PURCHASE_LIMIT_REACHED'
   | 'CART_CHECKED_OUT'
   | 'CART_EMPTY'
   | 'CURRENCY_MISMATCH'
@@ -67,7 +71,23 @@ export type ProblemDetailsDto = {
    */
   shortages?: Array<StockShortageDto>;
   /**
-   * With RATE_LIMITED, OVERLOADED and DATABASE_UNAVAILABLE: when to try again, as in Retry-After.
+   * With SALE_NOT_STARTED: when the sale opens.
+   */
+  startsAt?: string;
+  /**
+   * With SALE_ENDED: when the sale closed.
+   */
+  endsAt?: string;
+  /**
+   * With EMAIL_REQUIRED and PURCHASE_LIMIT_REACHED: units one customer may buy in all.
+   */
+  limit?: number;
+  /**
+   * With PURCHASE_LIMIT_REACHED: units this customer may still buy.
+   */
+  remaining?: number;
+  /**
+   * With RATE_LIMITED, OVERLOADED, DATABASE_UNAVAILABLE and SALE_NOT_STARTED: when to try again, as in Retry-After.
    */
   retryAfterSeconds?: number;
   /**
@@ -86,7 +106,7 @@ export type ProblemDetailsDto = {
    */
   requestId?: string;
   /**
-   * With OUT_OF_STOCK: the product that ran short.
+   * With OUT_OF_STOCK, SALE_NOT_STARTED, SALE_ENDED, EMAIL_REQUIRED and PURCHASE_LIMIT_REACHED: the product.
    */
   productId?: string;
 };
@@ -101,6 +121,26 @@ export type ProductDto = {
    * Send it back as `version` when editing, or as `expectedVersion` when checking out.
    */
   version: number;
+  /**
+   * Not sold before this moment, when set.
+   */
+  saleStartsAt: string | null;
+  /**
+   * Not sold from this moment on, when set.
+   */
+  saleEndsAt: string | null;
+  /**
+   * Units one customer may buy across their orders, when limited.
+   */
+  maxPerCustomer: number | null;
+  /**
+   * The original price, when the product is on sale.
+   */
+  compareAtPriceCents: number | null;
+  /**
+   * The product's picture.
+   */
+  imageUrl: string | null;
   id: string;
   sku: string;
   name: string;
@@ -116,6 +156,11 @@ export type ProductPageDto = {
   limit: number;
   offset: number;
   items: Array<ProductDto>;
+  /**
+   * The service's clock when the page was read. Sale windows are decided by it: count down to a
+   * `saleStartsAt` from this, not from the shopper's clock.
+   */
+  serverTime: string;
 };
 
 /**
@@ -303,6 +348,28 @@ export type CurrencyCode =
   | 'ZWL';
 
 export type CreateProductDto = {
+  /**
+   * When the drop opens: before it, checkout answers 409 SALE_NOT_STARTED. Null: on sale now.
+   */
+  saleStartsAt?: string | null;
+  /**
+   * When the sale closes, later than `saleStartsAt`: from then on, checkout answers 409
+   * SALE_ENDED. Null: no end.
+   */
+  saleEndsAt?: string | null;
+  /**
+   * Units one customer may buy across all their orders, counted by normalised email (see
+   * CheckoutDto.email). Checkout then requires an email. Null: no limit.
+   */
+  maxPerCustomer?: number | null;
+  /**
+   * The original price, at least `priceCents`, shown struck through. Null: none.
+   */
+  compareAtPriceCents?: number | null;
+  /**
+   * The product's picture: an absolute http(s) URL, or a path on this service. Null: none.
+   */
+  imageUrl?: string | null;
   name: string;
   description?: string;
   /**
@@ -324,6 +391,28 @@ export type CreateProductDto = {
 };
 
 export type UpdateProductDto = {
+  /**
+   * When the drop opens: before it, checkout answers 409 SALE_NOT_STARTED. Null: on sale now.
+   */
+  saleStartsAt?: string | null;
+  /**
+   * When the sale closes, later than `saleStartsAt`: from then on, checkout answers 409
+   * SALE_ENDED. Null: no end.
+   */
+  saleEndsAt?: string | null;
+  /**
+   * Units one customer may buy across all their orders, counted by normalised email (see
+   * CheckoutDto.email). Checkout then requires an email. Null: no limit.
+   */
+  maxPerCustomer?: number | null;
+  /**
+   * The original price, at least `priceCents`, shown struck through. Null: none.
+   */
+  compareAtPriceCents?: number | null;
+  /**
+   * The product's picture: an absolute http(s) URL, or a path on this service. Null: none.
+   */
+  imageUrl?: string | null;
   /**
    * The version the editor last saw; a stale one is refused with 409 VERSION_CONFLICT.
    */
@@ -387,6 +476,13 @@ export type SetCartItemDto = {
 };
 
 export type CheckoutDto = {
+  /**
+   * The customer's email, kept on the order. Required for a product limited per customer
+   * (`maxPerCustomer`), whose limit counts every order of the same customer: emails are
+   * compared trimmed, in lower case, and without a `+tag` in the local part
+   * (`Ann+sale@Example.com` is `ann@example.com`).
+   */
+  email?: string;
   productId: string;
   quantity: number;
   /**
@@ -412,11 +508,25 @@ export type OrderLineDto = {
 
 export type OrderDto = {
   totalCents: number;
+  /**
+   * The customer's email as given at checkout (trimmed), when given.
+   */
+  email: string | null;
   id: string;
   status: 'confirmed';
   items: Array<OrderLineDto>;
   currency: string;
   createdAt: string;
+};
+
+export type CheckoutCartDto = {
+  /**
+   * The customer's email, kept on the order. Required for a product limited per customer
+   * (`maxPerCustomer`), whose limit counts every order of the same customer: emails are
+   * compared trimmed, in lower case, and without a `+tag` in the local part
+   * (`Ann+sale@Example.com` is `ann@example.com`).
+   */
+  email?: string;
 };
 
 export type HealthDto = {
@@ -826,10 +936,15 @@ export type CheckoutErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of OUT_OF_STOCK, VERSION_CONFLICT.
+   * Problem details; `code` is one of OUT_OF_STOCK, PURCHASE_LIMIT_REACHED, SALE_ENDED, SALE_NOT_STARTED, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
+    code:
+      | 'OUT_OF_STOCK'
+      | 'PURCHASE_LIMIT_REACHED'
+      | 'SALE_ENDED'
+      | 'SALE_NOT_STARTED'
+      | 'VERSION_CONFLICT';
   };
   /**
    * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
@@ -844,10 +959,10 @@ export type CheckoutErrors = {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
   /**
-   * Problem details; `code` is one of IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
+   * Problem details; `code` is one of EMAIL_REQUIRED, IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'IDEMPOTENCY_KEY_REUSED' | 'ORDER_TOTAL_TOO_LARGE';
+    code: 'EMAIL_REQUIRED' | 'IDEMPOTENCY_KEY_REUSED' | 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.
@@ -872,7 +987,10 @@ export type CheckoutResponses = {
 export type CheckoutResponse = CheckoutResponses[keyof CheckoutResponses];
 
 export type CheckoutCartData = {
-  body?: never;
+  /**
+   * Optional: the customer's email, required when a line is limited per customer.
+   */
+  body?: CheckoutCartDto;
   headers?: {
     /**
      * Makes retries safe: the same key with the same request returns the first response again (with an `Idempotent-Replayed: true` header) and never creates a second order. A repeat sent while the first is still running waits for it and gets its response. Keys live 24 hours.
@@ -900,10 +1018,16 @@ export type CheckoutCartErrors = {
     code: 'NOT_FOUND';
   };
   /**
-   * Problem details; `code` is one of CART_CHECKED_OUT, OUT_OF_STOCK, VERSION_CONFLICT.
+   * Problem details; `code` is one of CART_CHECKED_OUT, OUT_OF_STOCK, PURCHASE_LIMIT_REACHED, SALE_ENDED, SALE_NOT_STARTED, VERSION_CONFLICT.
    */
   409: ProblemDetailsDto & {
-    code: 'CART_CHECKED_OUT' | 'OUT_OF_STOCK' | 'VERSION_CONFLICT';
+    code:
+      | 'CART_CHECKED_OUT'
+      | 'OUT_OF_STOCK'
+      | 'PURCHASE_LIMIT_REACHED'
+      | 'SALE_ENDED'
+      | 'SALE_NOT_STARTED'
+      | 'VERSION_CONFLICT';
   };
   /**
    * Problem details; `code` is one of PAYLOAD_TOO_LARGE.
@@ -918,10 +1042,15 @@ export type CheckoutCartErrors = {
     code: 'UNSUPPORTED_MEDIA_TYPE';
   };
   /**
-   * Problem details; `code` is one of CART_EMPTY, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
+   * Problem details; `code` is one of CART_EMPTY, CURRENCY_MISMATCH, EMAIL_REQUIRED, IDEMPOTENCY_KEY_REUSED, ORDER_TOTAL_TOO_LARGE.
    */
   422: ProblemDetailsDto & {
-    code: 'CART_EMPTY' | 'CURRENCY_MISMATCH' | 'IDEMPOTENCY_KEY_REUSED' | 'ORDER_TOTAL_TOO_LARGE';
+    code:
+      | 'CART_EMPTY'
+      | 'CURRENCY_MISMATCH'
+      | 'EMAIL_REQUIRED'
+      | 'IDEMPOTENCY_KEY_REUSED'
+      | 'ORDER_TOTAL_TOO_LARGE';
   };
   /**
    * Problem details; `code` is one of RATE_LIMITED.

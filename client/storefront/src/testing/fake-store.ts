@@ -87,6 +87,11 @@ export class FakeStore {
       currency: 'USD',
       stock: 10,
       version: 1,
+      saleStartsAt: null,
+      saleEndsAt: null,
+      maxPerCustomer: null,
+      compareAtPriceCents: null,
+      imageUrl: null,
       ...fields,
     };
     this.products.set(product.id, product);
@@ -308,6 +313,7 @@ export class FakeStore {
     const order: OrderDto = {
       id: uuid(),
       status: 'confirmed',
+      email: null,
       items: lines.map(({ product, quantity }) => ({
         productId: product.id,
         name: product.name,

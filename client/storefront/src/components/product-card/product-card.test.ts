@@ -25,6 +25,11 @@ const hoodie: ProductDto = {
   currency: 'USD',
   stock: 80,
   version: 3,
+  saleStartsAt: null,
+  saleEndsAt: null,
+  maxPerCustomer: null,
+  compareAtPriceCents: null,
+  imageUrl: null,
 };
 
 const card = (product: ProductDto) =>
