@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const apiTarget = process.env.STORE_API_URL ?? 'http://localhost:3000';
 
 /** The API's paths; everything else is the storefront. */
-const API_PATHS = ['/products', '/cart', '/checkout', '/orders', '/health', '/docs'];
+const API_PATHS = ['/products', '/cart', '/checkout', '/orders', '/health', '/docs', '/images'];
 
 const apiProxy: ProxyOptions = {
   target: apiTarget,

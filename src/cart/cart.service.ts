@@ -16,6 +16,9 @@ export function toCartDto(cart: Cart): CartDto {
     quantity,
     available: product.stock,
     lineTotalCents: product.priceCents * quantity,
+    maxPerCustomer: product.maxPerCustomer,
+    saleStartsAt: product.saleStartsAt,
+    saleEndsAt: product.saleEndsAt,
   }));
   return {
     id: cart.id,

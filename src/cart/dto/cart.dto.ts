@@ -81,6 +81,15 @@ export class CartLineDto {
   /** @example 3998 */
   @ApiProperty(integer)
   lineTotalCents: number;
+  /** The product's limit per customer, when it has one: checkout then needs an email. @example 2 */
+  @ApiProperty({ ...integer, nullable: true })
+  maxPerCustomer: number | null;
+  /** The product is not sold before this moment, when set. */
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  saleStartsAt: Date | null;
+  /** The product is not sold from this moment on, when set. */
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  saleEndsAt: Date | null;
 }
 
 export class CartDto {

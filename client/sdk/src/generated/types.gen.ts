@@ -445,6 +445,18 @@ export type CartLineDto = {
    */
   available: number;
   lineTotalCents: number;
+  /**
+   * The product's limit per customer, when it has one: checkout then needs an email.
+   */
+  maxPerCustomer: number | null;
+  /**
+   * The product is not sold before this moment, when set.
+   */
+  saleStartsAt: string | null;
+  /**
+   * The product is not sold from this moment on, when set.
+   */
+  saleEndsAt: string | null;
   productId: string;
   name: string;
 };

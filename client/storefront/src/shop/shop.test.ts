@@ -23,6 +23,9 @@ test('describes what changed between two readings of a cart', () => {
     priceCents: 100,
     available: 9,
     lineTotalCents: 100 * quantity,
+    maxPerCustomer: null,
+    saleStartsAt: null,
+    saleEndsAt: null,
   });
   const cart = (...items: ReturnType<typeof line>[]) => ({
     id: 'c',

@@ -180,6 +180,9 @@ export class FakeStore {
         quantity,
         available: product.stock,
         lineTotalCents: product.priceCents * quantity,
+        maxPerCustomer: product.maxPerCustomer,
+        saleStartsAt: product.saleStartsAt,
+        saleEndsAt: product.saleEndsAt,
       };
     });
     return {
