@@ -157,7 +157,11 @@ async function main(): Promise<number> {
 
     const service = await startService('service-1');
     let products = 0;
-    const createProduct = async (name: string, stock: number): Promise<string> => {
+    const createProduct = async (
+      name: string,
+      stock: number,
+      drop: { maxPerCustomer?: number } = {},
+    ): Promise<string> => {
       const response = await fetch(`${service.url}/products`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -167,6 +171,7 @@ async function main(): Promise<number> {
           priceCents: 1999,
           currency: 'USD',
           stock,
+          ...drop,
         }),
       });
       const body = (await response.json()) as { id?: string };
@@ -206,13 +211,15 @@ async function main(): Promise<number> {
       keyed?: boolean;
       /** Every purchase from its own address (X-Forwarded-For), for services with the limit on. */
       ownAddresses?: boolean;
+      /** A drop: the products limited per customer, every purchase by a new customer's email. */
+      maxPerCustomer?: number;
     }): Promise<SaleRun> => {
       const { label, services } = spec;
       const shoppers = spec.shoppers ?? options.shoppers;
       const productIds: string[] = [];
       for (const [i, stock] of spec.stocks.entries()) {
         const name = spec.stocks.length === 1 ? `Flash sale: ${label}` : `${label}: rank ${i + 1}`;
-        productIds.push(await createProduct(name, stock));
+        productIds.push(await createProduct(name, stock, { maxPerCustomer: spec.maxPerCustomer }));
       }
       const companionIds: string[] = [];
       for (let i = 1; i <= (spec.companions ?? 0); i++) {
@@ -238,6 +245,7 @@ async function main(): Promise<number> {
         cartCompanions: companionIds,
         headers: spec.ownAddresses ? ownAddress : undefined,
         idempotencyKeyPrefix: keyPrefix,
+        customerEmailPrefix: spec.maxPerCustomer ? `bench-${runId}-` : undefined,
       });
       const ownCpu = process.cpuUsage(ownCpuBefore);
       const cpuAfter = await Promise.all(services.map((s) => s.cpuMs()));
@@ -413,7 +421,9 @@ async function main(): Promise<number> {
       );
     };
     const asSent: BenchResults['asSent'] = {};
-    const wantsLimited = (['keyed', 'cart', 'zipf'] as const).some((p) => options.phases.has(p));
+    const wantsLimited = (['keyed', 'drop', 'cart', 'zipf'] as const).some((p) =>
+      options.phases.has(p),
+    );
     const limited = wantsLimited ? await startService('service-limited', limitedEnv) : undefined;
     if (limited) {
       await probe('one instance', [limited]);
@@ -425,6 +435,14 @@ async function main(): Promise<number> {
           label: 'Buy now, key and limit',
           ...keyedSale,
           stocks: [stock],
+        });
+      }
+      if (options.phases.has('drop')) {
+        asSent.drop = await sale({
+          label: 'drop: Buy now, 2 per customer, email, key and limit',
+          ...keyedSale,
+          stocks: [stock],
+          maxPerCustomer: 2,
         });
       }
       if (options.phases.has('cart')) {

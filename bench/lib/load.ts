@@ -36,6 +36,8 @@ export interface FlashSaleOptions {
    * answered 201 are kept to be replayed after the sale (`replayIdempotentCheckouts`).
    */
   idempotencyKeyPrefix?: string;
+  /** When set, every Buy now carries the email of a new customer, `<prefix><n>@example.com`. */
+  customerEmailPrefix?: string;
 }
 
 /** A checkout answered 201 under an Idempotency-Key, kept to be sent again after the sale. */
@@ -173,6 +175,7 @@ export async function flashSale(options: FlashSaleOptions): Promise<FlashSaleRes
     if (samples.length < 5) samples.push(text.slice(0, 300));
   };
   let keyCounter = 0;
+  let customers = 0;
 
   const shopper = async (baseUrl: string) => {
     const connection = new HttpConnection(baseUrl);
@@ -197,7 +200,11 @@ export async function flashSale(options: FlashSaleOptions): Promise<FlashSaleRes
         const extra = options.headers?.() ?? '';
         const purchaseStartedAt = performance.now();
         let checkoutPath = '/checkout';
-        let body: string | undefined = JSON.stringify({ productId, quantity: 1 });
+        const email =
+          options.customerEmailPrefix === undefined
+            ? undefined
+            : `${options.customerEmailPrefix}${++customers}@example.com`;
+        let body: string | undefined = JSON.stringify({ productId, quantity: 1, email });
         if (path === 'cart') {
           let created: { status: number; body: Buffer };
           try {

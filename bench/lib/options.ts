@@ -4,6 +4,7 @@ export const PHASES = [
   'raw',
   'flash',
   'keyed',
+  'drop',
   'cart',
   'zipf',
   'browse',
@@ -27,7 +28,7 @@ export interface BenchOptions {
   poolSize?: number;
   /** Every flash sale stops at this deadline even if it has not sold out. */
   deadlineS: number;
-  /** Units of each sale of the keyed, cart, zipf and two-keyed phases (the zipf sale in all). */
+  /** Units of each sale of the keyed, drop, cart, zipf and two-keyed phases (the zipf sale in all). */
   scenarioStock: number;
   /** Lines of a cart in the `cart` phase: the sale's product, and with 2 a companion product. */
   cartLines: 1 | 2;
@@ -51,7 +52,7 @@ Options (environment variable in brackets):
   --sweep-stock N        stock per sweep point (BENCH_SWEEP_STOCK, default 5000)
   --pool N               the service's DB_POOL_SIZE (DB_POOL_SIZE, default: the service's own)
   --deadline S           give up a sale after S seconds (BENCH_DEADLINE, default 120)
-  --scenario-stock N     units of each keyed, cart, zipf and two-keyed sale, at most --stock
+  --scenario-stock N     units of each keyed, drop, cart, zipf and two-keyed sale, at most --stock
                          (BENCH_SCENARIO_STOCK, default 10000)
   --cart-lines 1|2       lines per cart in the cart phase (BENCH_CART_LINES, default 2)
   --redis URL            Redis for the checkout limit (BENCH_REDIS_URL, else REDIS_URL; default:
