@@ -1,6 +1,7 @@
 // Accessibility checks for the component tests, by the browser's own rules: role and name queries
-// through Vitest's locators (Playwright's role engine) and the accessibility tree as an ARIA
-// snapshot.
+// through Vitest's locators (Playwright's role engine), the accessibility tree as an ARIA snapshot,
+// and axe-core's rules run in the page against a rendered element, shadow roots included.
+import axe from 'axe-core';
 import { expect } from 'vitest';
 import { page, utils } from 'vitest/browser';
 
@@ -25,4 +26,35 @@ export function expectNamedControls(element: Element): void {
       return match && CONTROL_ROLES.includes(match[1]) && !match[2].trimStart().startsWith('"');
     });
   expect(unnamed, `controls without an accessible name in:\n${snapshot}`).toEqual([]);
+}
+
+/** axe-core's findings for `element` and everything under it, shadow roots included. */
+export async function axeViolations(element: Element): Promise<axe.Result[]> {
+  const results = await axe.run(element, { resultTypes: ['violations'] });
+  return results.violations;
+}
+
+/**
+ * One line per element at fault: rule id, impact, where (through shadow roots: `>>>`), the
+ * element's opening tag, the rule, and axe's first reason for this element.
+ */
+export function describeViolations(violations: axe.Result[]): string[] {
+  return violations.flatMap((violation) =>
+    violation.nodes.map((node) => {
+      const where = node.target
+        .map((part) => (Array.isArray(part) ? part.join(' >>> ') : String(part)))
+        .join(' >>> ');
+      const tag = /^<[^>]*>/.exec(node.html)?.[0] ?? node.html;
+      // The first reason axe gives (after "Fix any of the following:"), e.g. the contrast ratio.
+      const why = (node.failureSummary ?? '').split('\n')[1]?.trim();
+      return `${violation.id} (${violation.impact ?? 'no impact'}) at ${where} ${tag}: ${violation.help}${why ? ` (${why})` : ''}`;
+    }),
+  );
+}
+
+/** Fails when axe-core finds any violation in `element`; the message lists each, by rule and element. */
+export async function expectNoAxeViolations(element: Element): Promise<void> {
+  const found = describeViolations(await axeViolations(element));
+  const report = `axe-core found ${found.length} violation(s) in <${element.localName}>:\n  ${found.join('\n  ')}`;
+  expect(found.length, report).toBe(0);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
-import { expectNamedControls, expectRole } from '../../testing/a11y.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import {
   $,
   $$,
@@ -232,5 +232,27 @@ describe('cart-view', () => {
     arranged.feed.publish({ productId: arranged.hoodie.id, stock: 0, version: 9 });
     await settle(element);
     expect(textOf($$(element, 'li')[0])).toContain('Sold out');
+  });
+
+  it('passes axe-core with lines, one of them running low', async () => {
+    const element = await cartView(arrange());
+    expect(textOf(element)).toContain('3 left');
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core with an error message after a refused checkout', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    arranged.store.sell(arranged.mug.id, 3);
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core when the cart is empty', async () => {
+    const element = await cartView({ shop: new FakeStore().shop() });
+    expect(textOf(element)).toContain('Your cart is empty.');
+    await expectNoAxeViolations(element);
   });
 });

@@ -1,7 +1,7 @@
 import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { FakeStore } from '../../testing/fake-store.js';
-import { expectNamedControls, expectRole } from '../../testing/a11y.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import { $, mount, settle, textOf, waitFor } from '../../testing/dom.js';
 import './order-confirmation.js';
 import type { OrderConfirmation } from './order-confirmation.js';
@@ -64,5 +64,26 @@ describe('order-confirmation', () => {
       html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
     );
     await waitFor(() => textOf(element).includes('try again in a moment'), 'error state');
+  });
+
+  it('passes axe-core with the order shown', async () => {
+    const { shop, order } = await placeOrder();
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('Thank you'), 'the order');
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core when there is no such order', async () => {
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation
+        .shop=${new FakeStore().shop()}
+        order-id="00000000-0000-4000-8000-424242424242"
+      ></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('Order not found'), 'not-found state');
+    await expectNoAxeViolations(element);
   });
 });

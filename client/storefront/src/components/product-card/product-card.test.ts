@@ -2,7 +2,7 @@ import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import type { ProductDto } from '../../shop/sdk.js';
-import { expectNamedControls, expectRole } from '../../testing/a11y.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import { $, button, deepActiveElement, mount, recordEvents, textOf } from '../../testing/dom.js';
 import './product-card.js';
 import type { ProductCard } from './product-card.js';
@@ -116,5 +116,20 @@ describe('product-card', () => {
     await element.updateComplete;
     expect(textOf(element)).toContain('Sold out');
     expect(button(element, 'Buy now: Zip Hoodie').disabled).toBe(true);
+  });
+
+  it.each([
+    ['in stock', hoodie],
+    ['only a few left', { ...hoodie, stock: 3 }],
+    ['sold out', { ...hoodie, stock: 0 }],
+  ])('passes axe-core: %s', async (_state, product) => {
+    await expectNoAxeViolations(await card(product));
+  });
+
+  it('passes axe-core while a request is in flight', async () => {
+    const element = await card(hoodie);
+    element.busy = 'buy';
+    await element.updateComplete;
+    await expectNoAxeViolations(element);
   });
 });

@@ -2,7 +2,7 @@ import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { type FeedStatus, StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
-import { expectNamedControls, expectRole } from '../../testing/a11y.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import {
   $,
   $$,
@@ -228,5 +228,39 @@ describe('product-grid', () => {
     await settle(element);
     expect(line()).toBe('Live stock: counts change as other shoppers buy.');
     expect($(element, '[part=feed]').dataset.feed).toBe('live');
+  });
+
+  it('passes axe-core with products, one of them sold out, and live stock', async () => {
+    const arranged = arrange();
+    arranged.store.sell(arranged.sneaker.id, 1);
+    const element = await grid(arranged);
+    arranged.feed.set('live');
+    await settle(element);
+    expect(textOf(cardOf(element, 'Flash Sneaker'))).toContain('Sold out');
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core with a message after "Add to cart", and when nothing is for sale', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await waitFor(() => status(element).startsWith('Added'), 'the message');
+    await expectNoAxeViolations(element);
+
+    const empty = await mount<ProductGrid>(
+      html`<product-grid .shop=${new FakeStore().shop()}></product-grid>`,
+    );
+    await waitFor(() => textOf(empty).includes('Nothing is for sale'), 'empty state');
+    await expectNoAxeViolations(empty);
+  });
+
+  it('passes axe-core when the products cannot be loaded', async () => {
+    const arranged = arrange();
+    arranged.store.failNext('GET /products', { status: 503, code: 'DATABASE_UNAVAILABLE' });
+    const element = await mount<ProductGrid>(
+      html`<product-grid .shop=${arranged.shop}></product-grid>`,
+    );
+    await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
+    await expectNoAxeViolations(element);
   });
 });

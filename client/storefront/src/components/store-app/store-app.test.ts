@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
-import { expectNamedControls, expectRole } from '../../testing/a11y.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import { $, button, deepActiveElement, mount, settle, textOf, waitFor } from '../../testing/dom.js';
 import './store-app.js';
 import type { StoreApp } from './store-app.js';
@@ -102,5 +102,31 @@ describe('store-app', () => {
     button(element, 'Skip to content').focus();
     await userEvent.keyboard('{Enter}');
     expect(deepActiveElement()?.localName).toBe('main');
+  });
+
+  it('passes axe-core: the whole store on the sale page, with a cart', async () => {
+    const arranged = arrange('#/');
+    const cartId = arranged.store.addCart([{ productId: arranged.hoodie.id, quantity: 2 }]);
+    arranged.shop.cartIds.set(cartId);
+    const element = await app(arranged);
+    await waitFor(() => textOf($(element, 'nav')).includes('Cart 2'), 'cart count');
+    await waitFor(() => textOf(element).includes('Zip Hoodie'), 'the products');
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core: the whole store on the cart page and the order page', async () => {
+    const arranged = arrange('#/cart');
+    const cartId = arranged.store.addCart([{ productId: arranged.hoodie.id, quantity: 2 }]);
+    arranged.shop.cartIds.set(cartId);
+    const element = await app(arranged);
+    await waitFor(() => textOf(element).includes('Subtotal'), 'the cart');
+    await settle(element);
+    await expectNoAxeViolations(element);
+
+    button(element, 'Checkout').click();
+    await waitFor(() => textOf(element).includes('Thank you'), 'the confirmation');
+    await settle(element);
+    await expectNoAxeViolations(element);
   });
 });
