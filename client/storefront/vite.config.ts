@@ -35,8 +35,9 @@ export default defineConfig({
   base: './',
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
   // Scan every module up front, so the dev server never discovers a dependency late and
-  // re-optimizes mid-session (that would load a second copy of Lit into an open page).
-  optimizeDeps: { entries: ['index.html', 'src/**/*.ts'] },
+  // re-optimizes mid-session (that would load a second copy of Lit into an open page). The tests
+  // are not the app's: Vitest scans them (and their own dependencies) for its own server.
+  optimizeDeps: { entries: ['index.html', 'src/**/*.ts', '!src/**/*.test.ts', '!src/testing/**'] },
   server: { proxy: Object.fromEntries(API_PATHS.map((path) => [path, apiProxy])) },
   preview: { proxy: Object.fromEntries(API_PATHS.map((path) => [path, apiProxy])) },
 });

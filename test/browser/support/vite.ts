@@ -32,32 +32,3 @@ export function buildStorefront(outDir: string): Promise<void> {
     );
   });
 }
-
-export interface DevServer {
-  /** e.g. http://127.0.0.1:41234/ */
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Starts Vite's dev server for the storefront on a free port. */
-export function serveStorefront(): Promise<DevServer> {
-  const child = start(['serve']);
-  const errors = collect(child.stderr);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const close = async () => {
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.on('error', reject);
-    void exited.then(() => reject(new Error(`vite dev server exited:\n${errors()}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ url: (JSON.parse(line) as { url: string }).url, close });
-    });
-  });
-}

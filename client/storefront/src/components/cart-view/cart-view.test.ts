@@ -1,23 +1,21 @@
 import { html } from 'lit';
+import { describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
 import { StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import {
   $,
   $$,
   button,
   deepActiveElement,
-  expect,
-  expectNamedControls,
-  expectRole,
   mount,
   nextEvent,
-  press,
   recordEvents,
   settle,
-  test,
   textOf,
   waitFor,
-} from '../../testing/harness.js';
+} from '../../testing/dom.js';
 import './cart-view.js';
 import type { CartView } from './cart-view.js';
 
@@ -46,191 +44,215 @@ async function cartView(arranged: { shop: ReturnType<FakeStore['shop']>; feed?: 
 const status = (element: CartView) => textOf($(element, '[role=status]'));
 const subtotal = (element: CartView) => textOf($(element, '[part=subtotal]'));
 
-test('shows each line, the subtotal, and accessible controls', async () => {
-  const element = await cartView(arrange());
-  expect(textOf(element)).toContain('Zip Hoodie');
-  expect(textOf(element)).toContain('$49.00 each');
-  expect(textOf(element)).toContain('3 left'); // the mug runs low
-  expect(subtotal(element)).toBe('Subtotal (3 items): $77.00');
-  await expectRole('heading', 'Your cart');
-  await expectRole('list', 'Items in your cart');
-  await expectRole('spinbutton', 'Quantity: Zip Hoodie');
-  await expectRole('button', 'Increase quantity: Enamel Camp Mug');
-  await expectRole('button', 'Remove: Zip Hoodie');
-  await expectRole('button', 'Remove: Enamel Camp Mug');
-  await expectRole('button', 'Checkout');
-  await expectNamedControls();
-});
+describe('cart-view', () => {
+  it('shows each line, the subtotal, and accessible controls', async () => {
+    const element = await cartView(arrange());
+    expect(textOf(element)).toContain('Zip Hoodie');
+    expect(textOf(element)).toContain('$49.00 each');
+    expect(textOf(element)).toContain('3 left'); // the mug runs low
+    expect(subtotal(element)).toBe('Subtotal (3 items): $77.00');
+    expectRole('heading', 'Your cart');
+    expectRole('list', 'Items in your cart');
+    expectRole('spinbutton', 'Quantity: Zip Hoodie');
+    expectRole('button', 'Increase quantity: Enamel Camp Mug');
+    expectRole('button', 'Remove: Zip Hoodie');
+    expectRole('button', 'Remove: Enamel Camp Mug');
+    expectRole('button', 'Checkout');
+    expectNamedControls(element);
+  });
 
-test('says the cart is empty when there is none, with a way back to the sale', async () => {
-  const store = new FakeStore();
-  const element = await cartView({ shop: store.shop() });
-  expect(textOf(element)).toContain('Your cart is empty.');
-  await expectRole('link', 'Browse the flash sale');
-  expect(store.requests.length).toBe(0);
-});
+  it('says the cart is empty when there is none, with a way back to the sale', async () => {
+    const store = new FakeStore();
+    const element = await cartView({ shop: store.shop() });
+    expect(textOf(element)).toContain('Your cart is empty.');
+    expectRole('link', 'Browse the flash sale');
+    expect(store.requests.length).toBe(0);
+  });
 
-test('forgets a cart that no longer exists', async () => {
-  const store = new FakeStore();
-  const shop = store.shop({ cartId: '00000000-0000-4000-8000-999999999999' });
-  const element = await cartView({ shop });
-  expect(textOf(element)).toContain('Your cart is empty.');
-  expect(shop.cartIds.get()).toBe(null);
-});
+  it('forgets a cart that no longer exists', async () => {
+    const store = new FakeStore();
+    const shop = store.shop({ cartId: '00000000-0000-4000-8000-999999999999' });
+    const element = await cartView({ shop });
+    expect(textOf(element)).toContain('Your cart is empty.');
+    expect(shop.cartIds.get()).toBe(null);
+  });
 
-test('shows an error with "Try again" when the cart cannot be loaded', async () => {
-  const arranged = arrange();
-  arranged.store.failNext('GET /cart/*', { status: 503, code: 'DATABASE_UNAVAILABLE' });
-  const element = await mount<CartView>(html`<cart-view .shop=${arranged.shop}></cart-view>`);
-  await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
-  button(element, 'Try again').click();
-  await waitFor(() => textOf(element).includes('Zip Hoodie'), 'the cart after retrying');
-});
+  it('shows an error with "Try again" when the cart cannot be loaded', async () => {
+    const arranged = arrange();
+    arranged.store.failNext('GET /cart/*', { status: 503, code: 'DATABASE_UNAVAILABLE' });
+    const element = await mount<CartView>(html`<cart-view .shop=${arranged.shop}></cart-view>`);
+    await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
+    button(element, 'Try again').click();
+    await waitFor(() => textOf(element).includes('Zip Hoodie'), 'the cart after retrying');
+  });
 
-test('changes a quantity with the cart version, and the subtotal follows', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  const changes = recordEvents<CustomEvent>(element, 'cart-changed');
-  button(element, 'Increase quantity: Zip Hoodie').click();
-  await waitFor(() => subtotal(element).includes('$126.00'), 'new subtotal');
-  expect(status(element)).toBe('Zip Hoodie: quantity 2.');
-  expect(arranged.store.cartDto(arranged.cartId).version).toBe(2);
-  expect(changes.length).toBe(1);
+  it('changes a quantity with the cart version, and the subtotal follows', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    const changes = recordEvents<CustomEvent>(element, 'cart-changed');
+    button(element, 'Increase quantity: Zip Hoodie').click();
+    await waitFor(() => subtotal(element).includes('$126.00'), 'new subtotal');
+    expect(status(element)).toBe('Zip Hoodie: quantity 2.');
+    expect(arranged.store.cartDto(arranged.cartId).version).toBe(2);
+    expect(changes.length).toBe(1);
 
-  const input = $<HTMLInputElement>(element, 'input[aria-label="Quantity: Enamel Camp Mug"]');
-  input.value = '1';
-  input.dispatchEvent(new Event('change'));
-  await waitFor(() => subtotal(element).includes('$112.00'), 'subtotal after typing');
-});
+    const input = $<HTMLInputElement>(element, 'input[aria-label="Quantity: Enamel Camp Mug"]');
+    input.value = '1';
+    input.dispatchEvent(new Event('change'));
+    await waitFor(() => subtotal(element).includes('$112.00'), 'subtotal after typing');
+  });
 
-test('refuses a quantity that is not a whole number, without asking the API', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  const requests = arranged.store.requests.length;
-  const input = $<HTMLInputElement>(element, 'input[aria-label="Quantity: Zip Hoodie"]');
-  input.value = '-2';
-  input.dispatchEvent(new Event('change'));
-  await waitFor(() => status(element).includes('Enter a whole number'), 'message');
-  expect(input.value).toBe('1');
-  expect(arranged.store.requests.length).toBe(requests);
-});
+  it('refuses a quantity that is not a whole number, without asking the API', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    const requests = arranged.store.requests.length;
+    const input = $<HTMLInputElement>(element, 'input[aria-label="Quantity: Zip Hoodie"]');
+    input.value = '-2';
+    input.dispatchEvent(new Event('change'));
+    await waitFor(() => status(element).includes('Enter a whole number'), 'message');
+    expect(input.value).toBe('1');
+    expect(arranged.store.requests.length).toBe(requests);
+  });
 
-test('removes a line, from the keyboard', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  button(element, 'Remove: Enamel Camp Mug').focus();
-  await press('Enter');
-  await waitFor(() => !textOf(element).includes('Enamel Camp Mug each'), 'line removed');
-  await waitFor(() => status(element) === 'Removed Enamel Camp Mug from your cart.', 'message');
-  expect(subtotal(element)).toBe('Subtotal (1 item): $49.00');
-  expect($$(element, 'li').length).toBe(1);
-});
+  it('removes a line, from the keyboard', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    button(element, 'Remove: Enamel Camp Mug').focus();
+    await userEvent.keyboard('{Enter}');
+    await waitFor(() => !textOf(element).includes('Enamel Camp Mug each'), 'line removed');
+    await waitFor(() => status(element) === 'Removed Enamel Camp Mug from your cart.', 'message');
+    expect(subtotal(element)).toBe('Subtotal (1 item): $49.00');
+    expect($$(element, 'li').length).toBe(1);
+  });
 
-test('removing the last line shows the empty cart', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  button(element, 'Remove: Zip Hoodie').click();
-  await waitFor(() => $$(element, 'li').length === 1, 'one line left');
-  button(element, 'Remove: Enamel Camp Mug').click();
-  await waitFor(() => textOf(element).includes('Your cart is empty.'), 'empty cart');
-});
+  it('removing the last line shows the empty cart', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    button(element, 'Remove: Zip Hoodie').click();
+    await waitFor(() => $$(element, 'li').length === 1, 'one line left');
+    button(element, 'Remove: Enamel Camp Mug').click();
+    await waitFor(() => textOf(element).includes('Your cart is empty.'), 'empty cart');
+  });
 
-test('when the cart changed in another window: shows it as it is now and says what changed', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  arranged.store.editCart(arranged.cartId, arranged.hoodie.id, 3);
-  button(element, 'Remove: Enamel Camp Mug').click();
-  await waitFor(() => status(element).includes('another window'), 'conflict message');
-  expect(status(element)).toBe(
-    'Your cart was changed in another window: Zip Hoodie 1 → 3. Nothing was changed here; this is your cart as it is now.',
-  );
-  expect(subtotal(element)).toBe('Subtotal (5 items): $175.00');
-  expect(arranged.store.cartDto(arranged.cartId).items.length).toBe(2);
-});
+  it('when the cart changed in another window: shows it as it is now and says what changed', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    arranged.store.editCart(arranged.cartId, arranged.hoodie.id, 3);
+    button(element, 'Remove: Enamel Camp Mug').click();
+    await waitFor(() => status(element).includes('another window'), 'conflict message');
+    expect(status(element)).toBe(
+      'Your cart was changed in another window: Zip Hoodie 1 → 3. Nothing was changed here; this is your cart as it is now.',
+    );
+    expect(subtotal(element)).toBe('Subtotal (5 items): $175.00');
+    expect(arranged.store.cartDto(arranged.cartId).items.length).toBe(2);
+  });
 
-test('while a change is in flight the other controls are inert (no double submit)', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  const held = arranged.store.hold('PUT /cart/*/items/*');
-  const increase = button(element, 'Increase quantity: Zip Hoodie');
-  increase.click();
-  await held.reached;
-  await settle(element);
-  expect(increase.getAttribute('aria-disabled')).toBe('true');
-  expect(button(element, 'Checkout').getAttribute('aria-disabled')).toBe('true');
-  increase.click();
-  button(element, 'Checkout').click();
-  button(element, 'Remove: Zip Hoodie').click();
-  held.release();
-  await waitFor(() => subtotal(element).includes('$126.00'), 'one change applied');
-  expect(arranged.store.count('POST /cart/' + arranged.cartId + '/checkout')).toBe(0);
-  expect(arranged.store.cartDto(arranged.cartId).items[0].quantity).toBe(2);
-});
+  it('while a change is in flight the other controls are inert (no double submit)', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    const held = arranged.store.hold('PUT /cart/*/items/*');
+    const increase = button(element, 'Increase quantity: Zip Hoodie');
+    increase.click();
+    await held.reached;
+    await settle(element);
+    expect(increase.getAttribute('aria-disabled')).toBe('true');
+    expect(button(element, 'Checkout').getAttribute('aria-disabled')).toBe('true');
+    increase.click();
+    button(element, 'Checkout').click();
+    button(element, 'Remove: Zip Hoodie').click();
+    held.release();
+    await waitFor(() => subtotal(element).includes('$126.00'), 'one change applied');
+    expect(arranged.store.count('POST /cart/' + arranged.cartId + '/checkout')).toBe(0);
+    expect(arranged.store.cartDto(arranged.cartId).items[0].quantity).toBe(2);
+  });
 
-test('checks out once, forgets the cart and reports the order', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  const held = arranged.store.hold('POST /cart/*/checkout');
-  const placed = nextEvent<CustomEvent>(element, 'order-placed');
-  const checkout = button(element, 'Checkout');
-  checkout.focus();
-  await press('Enter');
-  await held.reached;
-  await press('Enter');
-  checkout.click();
-  held.release();
-  const { detail } = await placed;
-  expect(detail.order.totalCents).toBe(7700);
-  expect(arranged.store.count(`POST /cart/${arranged.cartId}/checkout`)).toBe(1);
-  expect(arranged.shop.cartIds.get()).toBe(null);
-  expect(deepActiveElement()).toBeTruthy();
-});
+  it('checks out once, forgets the cart and reports the order', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    const held = arranged.store.hold('POST /cart/*/checkout');
+    const placed = nextEvent<CustomEvent>(element, 'order-placed');
+    const checkout = button(element, 'Checkout');
+    checkout.focus();
+    await userEvent.keyboard('{Enter}');
+    await held.reached;
+    await userEvent.keyboard('{Enter}');
+    checkout.click();
+    held.release();
+    const { detail } = await placed;
+    expect(detail.order.totalCents).toBe(7700);
+    expect(arranged.store.count(`POST /cart/${arranged.cartId}/checkout`)).toBe(1);
+    expect(arranged.shop.cartIds.get()).toBe(null);
+    expect(deepActiveElement()).toBeTruthy();
+  });
 
-test('checkout when an item sold out meanwhile: says which, keeps the cart, shows Sold out', async () => {
-  const arranged = arrange();
-  const feed = arranged.feed;
-  const updates = recordEvents(feed, 'stock');
-  const element = await cartView(arranged);
-  arranged.store.sell(arranged.mug.id, 3); // another shopper took every mug
-  const placed = recordEvents(element, 'order-placed');
-  button(element, 'Checkout').click();
-  await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
-  expect(status(element)).toBe(
-    'Not checked out: Enamel Camp Mug sold out. Nothing was bought and your cart is kept; change or remove that item and check out again.',
-  );
-  expect(placed.length).toBe(0);
-  expect(arranged.shop.cartIds.get()).toBe(arranged.cartId);
-  await settle(element);
-  expect(textOf(element)).toContain('Sold out');
-  expect(textOf(element)).toContain('Zip Hoodie');
-  expect(updates.length > 0).toBe(true); // the grid hears about the mug too
-});
+  it('checkout when an item sold out meanwhile: says which, keeps the cart, shows Sold out', async () => {
+    const arranged = arrange();
+    const feed = arranged.feed;
+    const updates = recordEvents(feed, 'stock');
+    const element = await cartView(arranged);
+    arranged.store.sell(arranged.mug.id, 3); // another shopper took every mug
+    const placed = recordEvents(element, 'order-placed');
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
+    expect(status(element)).toBe(
+      'Not checked out: Enamel Camp Mug sold out. Nothing was bought and your cart is kept; change or remove that item and check out again.',
+    );
+    expect(placed.length).toBe(0);
+    expect(arranged.shop.cartIds.get()).toBe(arranged.cartId);
+    await settle(element);
+    expect(textOf(element)).toContain('Sold out');
+    expect(textOf(element)).toContain('Zip Hoodie');
+    expect(updates.length > 0).toBe(true); // the grid hears about the mug too
+  });
 
-test('checkout when fewer are left than asked for: says how many are left', async () => {
-  const arranged = arrange({ mugs: 3 });
-  const element = await cartView(arranged);
-  arranged.store.sell(arranged.mug.id, 1);
-  button(element, 'Checkout').click();
-  await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
-  expect(status(element)).toContain('only 2 Enamel Camp Mug left (you asked for 3)');
-  await settle(element);
-  expect(textOf(element)).toContain('Only 2 left');
-});
+  it('checkout when fewer are left than asked for: says how many are left', async () => {
+    const arranged = arrange({ mugs: 3 });
+    const element = await cartView(arranged);
+    arranged.store.sell(arranged.mug.id, 1);
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
+    expect(status(element)).toContain('only 2 Enamel Camp Mug left (you asked for 3)');
+    await settle(element);
+    expect(textOf(element)).toContain('Only 2 left');
+  });
 
-test('a cart already checked out elsewhere: says so and shows an empty cart', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  arranged.store.carts.get(arranged.cartId)!.status = 'checked_out';
-  button(element, 'Checkout').click();
-  await waitFor(() => status(element).includes('already been checked out'), 'message');
-  expect(textOf(element)).toContain('Your cart is empty.');
-  expect(arranged.shop.cartIds.get()).toBe(null);
-});
+  it('a cart already checked out elsewhere: says so and shows an empty cart', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    arranged.store.carts.get(arranged.cartId)!.status = 'checked_out';
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).includes('already been checked out'), 'message');
+    expect(textOf(element)).toContain('Your cart is empty.');
+    expect(arranged.shop.cartIds.get()).toBe(null);
+  });
 
-test('live stock updates each line\'s "left"', async () => {
-  const arranged = arrange();
-  const element = await cartView(arranged);
-  arranged.feed.publish({ productId: arranged.hoodie.id, stock: 0, version: 9 });
-  await settle(element);
-  expect(textOf($$(element, 'li')[0])).toContain('Sold out');
+  it('live stock updates each line\'s "left"', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    arranged.feed.publish({ productId: arranged.hoodie.id, stock: 0, version: 9 });
+    await settle(element);
+    expect(textOf($$(element, 'li')[0])).toContain('Sold out');
+  });
+
+  it('passes axe-core with lines, one of them running low', async () => {
+    const element = await cartView(arrange());
+    expect(textOf(element)).toContain('3 left');
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core with an error message after a refused checkout', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    arranged.store.sell(arranged.mug.id, 3);
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'out-of-stock message');
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core when the cart is empty', async () => {
+    const element = await cartView({ shop: new FakeStore().shop() });
+    expect(textOf(element)).toContain('Your cart is empty.');
+    await expectNoAxeViolations(element);
+  });
 });

@@ -1,16 +1,8 @@
 import { html } from 'lit';
+import { describe, expect, it } from 'vitest';
 import { FakeStore } from '../../testing/fake-store.js';
-import {
-  $,
-  expect,
-  expectNamedControls,
-  expectRole,
-  mount,
-  settle,
-  test,
-  textOf,
-  waitFor,
-} from '../../testing/harness.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
+import { $, mount, settle, textOf, waitFor } from '../../testing/dom.js';
 import './order-confirmation.js';
 import type { OrderConfirmation } from './order-confirmation.js';
 
@@ -27,48 +19,71 @@ async function placeOrder() {
   return { store, shop, order };
 }
 
-test('loads the order by id and shows its number, lines and total', async () => {
-  const { store, shop, order } = await placeOrder();
-  const held = store.hold('GET /orders/*');
-  const element = await mount<OrderConfirmation>(
-    html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
-  );
-  await held.reached;
-  expect(textOf(element)).toContain('Loading your order…');
-  held.release();
-  await waitFor(() => textOf(element).includes('Thank you'), 'the order');
-  await settle(element);
-  expect(textOf($(element, '[part=order-id]'))).toBe(order.id);
-  const rows = [...$(element, 'tbody').querySelectorAll('tr')].map((row) => textOf(row));
-  expect(rows).toEqual(['Zip Hoodie 2 $49.00 $98.00', 'Enamel Camp Mug 1 $14.00 $14.00']);
-  expect(textOf($(element, 'tfoot'))).toBe('Total $112.00');
-  expect(textOf(element)).toContain('Nov 24, 2026');
-  await expectRole('heading', 'Thank you! Your order is confirmed.');
-  await expectRole('table', 'What you bought');
-  await expectRole('link', 'Continue shopping');
-  await expectNamedControls();
-});
+describe('order-confirmation', () => {
+  it('loads the order by id and shows its number, lines and total', async () => {
+    const { store, shop, order } = await placeOrder();
+    const held = store.hold('GET /orders/*');
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
+    );
+    await held.reached;
+    expect(textOf(element)).toContain('Loading your order…');
+    held.release();
+    await waitFor(() => textOf(element).includes('Thank you'), 'the order');
+    await settle(element);
+    expect(textOf($(element, '[part=order-id]'))).toBe(order.id);
+    const rows = [...$(element, 'tbody').querySelectorAll('tr')].map((row) => textOf(row));
+    expect(rows).toEqual(['Zip Hoodie 2 $49.00 $98.00', 'Enamel Camp Mug 1 $14.00 $14.00']);
+    expect(textOf($(element, 'tfoot'))).toBe('Total $112.00');
+    expect(textOf(element)).toContain('Nov 24, 2026');
+    expectRole('heading', 'Thank you! Your order is confirmed.');
+    expectRole('table', 'What you bought');
+    expectRole('link', 'Continue shopping');
+    expectNamedControls(element);
+  });
 
-test('says so when there is no such order', async () => {
-  const store = new FakeStore();
-  const element = await mount<OrderConfirmation>(
-    html`<order-confirmation
-      .shop=${store.shop()}
-      order-id="00000000-0000-4000-8000-424242424242"
-    ></order-confirmation>`,
-  );
-  await waitFor(() => textOf(element).includes('Order not found'), 'not-found state');
-  expect(textOf($(element, '[role=alert]'))).toContain(
-    'There is no order 00000000-0000-4000-8000-424242424242.',
-  );
-  await expectRole('link', 'Back to the flash sale');
-});
+  it('says so when there is no such order', async () => {
+    const store = new FakeStore();
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation
+        .shop=${store.shop()}
+        order-id="00000000-0000-4000-8000-424242424242"
+      ></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('Order not found'), 'not-found state');
+    expect(textOf($(element, '[role=alert]'))).toContain(
+      'There is no order 00000000-0000-4000-8000-424242424242.',
+    );
+    expectRole('link', 'Back to the flash sale');
+  });
 
-test('says when the store cannot be reached', async () => {
-  const { store, shop, order } = await placeOrder();
-  store.failNext('GET /orders/*', { status: 503, code: 'DATABASE_UNAVAILABLE' });
-  const element = await mount<OrderConfirmation>(
-    html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
-  );
-  await waitFor(() => textOf(element).includes('try again in a moment'), 'error state');
+  it('says when the store cannot be reached', async () => {
+    const { store, shop, order } = await placeOrder();
+    store.failNext('GET /orders/*', { status: 503, code: 'DATABASE_UNAVAILABLE' });
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('try again in a moment'), 'error state');
+  });
+
+  it('passes axe-core with the order shown', async () => {
+    const { shop, order } = await placeOrder();
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('Thank you'), 'the order');
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core when there is no such order', async () => {
+    const element = await mount<OrderConfirmation>(
+      html`<order-confirmation
+        .shop=${new FakeStore().shop()}
+        order-id="00000000-0000-4000-8000-424242424242"
+      ></order-confirmation>`,
+    );
+    await waitFor(() => textOf(element).includes('Order not found'), 'not-found state');
+    await expectNoAxeViolations(element);
+  });
 });

@@ -1,21 +1,19 @@
 import { html } from 'lit';
+import { describe, expect, it } from 'vitest';
 import { type FeedStatus, StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
+import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import {
   $,
   $$,
   button,
-  expect,
-  expectNamedControls,
-  expectRole,
   mount,
   nextEvent,
   recordEvents,
   settle,
-  test,
   textOf,
   waitFor,
-} from '../../testing/harness.js';
+} from '../../testing/dom.js';
 import type { ProductCard } from '../product-card/product-card.js';
 import './product-grid.js';
 import type { OrderPlacedDetail, ProductGrid } from './product-grid.js';
@@ -56,174 +54,213 @@ function cardOf(element: ProductGrid, name: string): ProductCard {
 
 const status = (element: ProductGrid) => textOf($(element, '[role=status]'));
 
-test('shows a loading state, then a card per product', async () => {
-  const arranged = arrange();
-  const held = arranged.store.hold('GET /products');
-  const element = await mount<ProductGrid>(
-    html`<product-grid .shop=${arranged.shop} .feed=${arranged.feed}></product-grid>`,
-  );
-  await held.reached;
-  expect(textOf(element)).toContain('Loading products…');
-  held.release();
-  await waitFor(() => $$(element, 'product-card').length === 2, 'two cards');
-  await settle(element);
-  expect(textOf(element)).toContain('Zip Hoodie');
-  expect(textOf(element)).toContain('$129.00');
-  await expectRole('heading', 'Flash sale');
-  await expectRole('button', 'Buy now: Flash Sneaker');
-  await expectNamedControls();
-});
+describe('product-grid', () => {
+  it('shows a loading state, then a card per product', async () => {
+    const arranged = arrange();
+    const held = arranged.store.hold('GET /products');
+    const element = await mount<ProductGrid>(
+      html`<product-grid .shop=${arranged.shop} .feed=${arranged.feed}></product-grid>`,
+    );
+    await held.reached;
+    expect(textOf(element)).toContain('Loading products…');
+    held.release();
+    await waitFor(() => $$(element, 'product-card').length === 2, 'two cards');
+    await settle(element);
+    expect(textOf(element)).toContain('Zip Hoodie');
+    expect(textOf(element)).toContain('$129.00');
+    expectRole('heading', 'Flash sale');
+    expectRole('button', 'Buy now: Flash Sneaker');
+    expectNamedControls(element);
+  });
 
-test('says so when nothing is for sale', async () => {
-  const store = new FakeStore();
-  const element = await mount<ProductGrid>(
-    html`<product-grid .shop=${store.shop()}></product-grid>`,
-  );
-  await waitFor(() => textOf(element).includes('Nothing is for sale right now.'), 'empty state');
-});
+  it('says so when nothing is for sale', async () => {
+    const store = new FakeStore();
+    const element = await mount<ProductGrid>(
+      html`<product-grid .shop=${store.shop()}></product-grid>`,
+    );
+    await waitFor(() => textOf(element).includes('Nothing is for sale right now.'), 'empty state');
+  });
 
-test('shows an error with "Try again" when the products cannot be loaded', async () => {
-  const arranged = arrange();
-  arranged.store.failNext('GET /products', { status: 503, code: 'DATABASE_UNAVAILABLE' });
-  const element = await mount<ProductGrid>(
-    html`<product-grid .shop=${arranged.shop}></product-grid>`,
-  );
-  await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
-  expect(textOf($(element, '[role=alert]'))).toContain('try again in a moment');
-  await expectRole('button', 'Try again');
-  button(element, 'Try again').click();
-  await waitFor(() => $$(element, 'product-card').length === 2, 'cards after retry');
-});
+  it('shows an error with "Try again" when the products cannot be loaded', async () => {
+    const arranged = arrange();
+    arranged.store.failNext('GET /products', { status: 503, code: 'DATABASE_UNAVAILABLE' });
+    const element = await mount<ProductGrid>(
+      html`<product-grid .shop=${arranged.shop}></product-grid>`,
+    );
+    await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
+    expect(textOf($(element, '[role=alert]'))).toContain('try again in a moment');
+    expectRole('button', 'Try again');
+    button(element, 'Try again').click();
+    await waitFor(() => $$(element, 'product-card').length === 2, 'cards after retry');
+  });
 
-test('live stock: updates from the feed change the counts without reloading', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  const requests = arranged.store.requests.length;
-  arranged.feed.publish({ productId: arranged.hoodie.id, stock: 77, version: 5 });
-  await settle(element);
-  expect(textOf(cardOf(element, 'Zip Hoodie'))).toContain('77 left');
-  // An older event arriving late does not undo a newer one.
-  arranged.feed.publish({ productId: arranged.hoodie.id, stock: 79, version: 4 });
-  await settle(element);
-  expect(textOf(cardOf(element, 'Zip Hoodie'))).toContain('77 left');
-  arranged.feed.publish({ productId: arranged.sneaker.id, stock: 0, version: 2 });
-  await settle(element);
-  expect(textOf(cardOf(element, 'Flash Sneaker'))).toContain('Sold out');
-  expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(true);
-  expect(arranged.store.requests.length).toBe(requests);
-});
+  it('live stock: updates from the feed change the counts without reloading', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    const requests = arranged.store.requests.length;
+    arranged.feed.publish({ productId: arranged.hoodie.id, stock: 77, version: 5 });
+    await settle(element);
+    expect(textOf(cardOf(element, 'Zip Hoodie'))).toContain('77 left');
+    // An older event arriving late does not undo a newer one.
+    arranged.feed.publish({ productId: arranged.hoodie.id, stock: 79, version: 4 });
+    await settle(element);
+    expect(textOf(cardOf(element, 'Zip Hoodie'))).toContain('77 left');
+    arranged.feed.publish({ productId: arranged.sneaker.id, stock: 0, version: 2 });
+    await settle(element);
+    expect(textOf(cardOf(element, 'Flash Sneaker'))).toContain('Sold out');
+    expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(true);
+    expect(arranged.store.requests.length).toBe(requests);
+  });
 
-test('"Buy now" buys one at the version seen, once, and reports the order', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  const held = arranged.store.hold('POST /checkout');
-  const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
-  const buy = button(element, 'Buy now: Zip Hoodie');
-  buy.click();
-  await held.reached;
-  await settle(element);
-  expect(buy.getAttribute('aria-disabled')).toBe('true');
-  expect(status(element)).toBe('Buying Zip Hoodie…');
-  buy.click();
-  buy.click();
-  held.release();
-  const { detail } = await placed;
-  expect(detail.order.items[0].name).toBe('Zip Hoodie');
-  expect(arranged.store.count('POST /checkout')).toBe(1);
-  await waitFor(() => status(element).includes('Bought Zip Hoodie'), 'success message');
-  await waitFor(() => textOf(cardOf(element, 'Zip Hoodie')).includes('79 left'), 'stock refreshed');
-  expect(buy.getAttribute('aria-disabled')).toBe('false');
-});
+  it('"Buy now" buys one at the version seen, once, and reports the order', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    const held = arranged.store.hold('POST /checkout');
+    const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+    const buy = button(element, 'Buy now: Zip Hoodie');
+    buy.click();
+    await held.reached;
+    await settle(element);
+    expect(buy.getAttribute('aria-disabled')).toBe('true');
+    expect(status(element)).toBe('Buying Zip Hoodie…');
+    buy.click();
+    buy.click();
+    held.release();
+    const { detail } = await placed;
+    expect(detail.order.items[0].name).toBe('Zip Hoodie');
+    expect(arranged.store.count('POST /checkout')).toBe(1);
+    await waitFor(() => status(element).includes('Bought Zip Hoodie'), 'success message');
+    await waitFor(
+      () => textOf(cardOf(element, 'Zip Hoodie')).includes('79 left'),
+      'stock refreshed',
+    );
+    expect(buy.getAttribute('aria-disabled')).toBe('false');
+  });
 
-test('"Buy now" when someone else took the last one: says it sold out, shows Sold out', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  // Another shopper buys it, with no news reaching this page (the stream is slow).
-  arranged.store.sell(arranged.sneaker.id, 1);
-  arranged.store.edit(arranged.sneaker.id, {}); // the version moves on too
-  const placed = recordEvents(element, 'order-placed');
-  button(element, 'Buy now: Flash Sneaker').click();
-  await waitFor(() => status(element).includes('sold out'), 'sold-out message');
-  expect(status(element)).toBe('Flash Sneaker sold out. Nothing was bought.');
-  expect($(element, '[role=status]').dataset.tone).toBe('error');
-  await waitFor(() => textOf(cardOf(element, 'Flash Sneaker')).includes('Sold out'), 'badge');
-  expect(placed.length).toBe(0);
-});
+  it('"Buy now" when someone else took the last one: says it sold out, shows Sold out', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    // Another shopper buys it, with no news reaching this page (the stream is slow).
+    arranged.store.sell(arranged.sneaker.id, 1);
+    arranged.store.edit(arranged.sneaker.id, {}); // the version moves on too
+    const placed = recordEvents(element, 'order-placed');
+    button(element, 'Buy now: Flash Sneaker').click();
+    await waitFor(() => status(element).includes('sold out'), 'sold-out message');
+    expect(status(element)).toBe('Flash Sneaker sold out. Nothing was bought.');
+    expect($(element, '[role=status]').dataset.tone).toBe('error');
+    await waitFor(() => textOf(cardOf(element, 'Flash Sneaker')).includes('Sold out'), 'badge');
+    expect(placed.length).toBe(0);
+  });
 
-test('"Buy now" after a price change: buys at the price of the moment, which the order shows', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  arranged.store.edit(arranged.hoodie.id, { priceCents: 5900 });
-  const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
-  button(element, 'Buy now: Zip Hoodie').click();
-  const { detail } = await placed;
-  expect(detail.order.items[0].unitPriceCents).toBe(5900);
-  expect(detail.order.totalCents).toBe(5900);
-});
+  it('"Buy now" after a price change: buys at the price of the moment, which the order shows', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    arranged.store.edit(arranged.hoodie.id, { priceCents: 5900 });
+    const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+    button(element, 'Buy now: Zip Hoodie').click();
+    const { detail } = await placed;
+    expect(detail.order.items[0].unitPriceCents).toBe(5900);
+    expect(detail.order.totalCents).toBe(5900);
+  });
 
-test('"Buy now" while others buy the same product: one request, served while stock lasts', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  arranged.store.sell(arranged.hoodie.id, 5);
-  const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
-  button(element, 'Buy now: Zip Hoodie').click();
-  await placed;
-  expect(arranged.store.count('POST /checkout')).toBe(1);
-  expect(arranged.store.products.get(arranged.hoodie.id)!.stock).toBe(74);
-});
+  it('"Buy now" while others buy the same product: one request, served while stock lasts', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    arranged.store.sell(arranged.hoodie.id, 5);
+    const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+    button(element, 'Buy now: Zip Hoodie').click();
+    await placed;
+    expect(arranged.store.count('POST /checkout')).toBe(1);
+    expect(arranged.store.products.get(arranged.hoodie.id)!.stock).toBe(74);
+  });
 
-test('"Add to cart" makes a cart, then adds to it, and says how many are in it', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  const changes = recordEvents<CustomEvent>(element, 'cart-changed');
-  button(element, 'Add to cart: Zip Hoodie').click();
-  await waitFor(() => status(element).startsWith('Added'), 'first add');
-  expect(status(element)).toBe('Added Zip Hoodie to your cart (1 item).');
-  button(element, 'Add to cart: Zip Hoodie').click();
-  await waitFor(() => status(element).includes('(2 items)'), 'second add');
-  button(element, 'Add to cart: Flash Sneaker').click();
-  await waitFor(() => status(element).includes('(3 items)'), 'third add');
-  expect(arranged.store.count('POST /cart')).toBe(1);
-  expect(changes.length).toBe(3);
-  const cart = changes[2].detail.cart;
-  expect(cart.items.map((l: { quantity: number }) => l.quantity)).toEqual([2, 1]);
-});
+  it('"Add to cart" makes a cart, then adds to it, and says how many are in it', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    const changes = recordEvents<CustomEvent>(element, 'cart-changed');
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await waitFor(() => status(element).startsWith('Added'), 'first add');
+    expect(status(element)).toBe('Added Zip Hoodie to your cart (1 item).');
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await waitFor(() => status(element).includes('(2 items)'), 'second add');
+    button(element, 'Add to cart: Flash Sneaker').click();
+    await waitFor(() => status(element).includes('(3 items)'), 'third add');
+    expect(arranged.store.count('POST /cart')).toBe(1);
+    expect(changes.length).toBe(3);
+    const cart = changes[2].detail.cart;
+    expect(cart.items.map((l: { quantity: number }) => l.quantity)).toEqual([2, 1]);
+  });
 
-test('"Add to cart" when the cart changed in another window still adds, and says so', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  button(element, 'Add to cart: Zip Hoodie').click();
-  await waitFor(() => status(element).startsWith('Added'), 'first add');
-  const cartId = arranged.shop.cartIds.get()!;
-  // Between this page reading the cart and sending its change, another window changes the cart.
-  const held = arranged.store.hold('PUT /cart/*/items/*');
-  button(element, 'Add to cart: Zip Hoodie').click();
-  await held.reached;
-  arranged.store.editCart(cartId, arranged.sneaker.id, 1);
-  held.release();
-  await waitFor(() => status(element).includes('another window'), 'conflict notice');
-  expect(status(element)).toContain('Flash Sneaker added (1)');
-  expect(arranged.store.cartDto(cartId).items.find((l) => l.name === 'Zip Hoodie')!.quantity).toBe(
-    2,
-  );
-});
+  it('"Add to cart" when the cart changed in another window still adds, and says so', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await waitFor(() => status(element).startsWith('Added'), 'first add');
+    const cartId = arranged.shop.cartIds.get()!;
+    // Between this page reading the cart and sending its change, another window changes the cart.
+    const held = arranged.store.hold('PUT /cart/*/items/*');
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await held.reached;
+    arranged.store.editCart(cartId, arranged.sneaker.id, 1);
+    held.release();
+    await waitFor(() => status(element).includes('another window'), 'conflict notice');
+    expect(status(element)).toContain('Flash Sneaker added (1)');
+    expect(
+      arranged.store.cartDto(cartId).items.find((l) => l.name === 'Zip Hoodie')!.quantity,
+    ).toBe(2);
+  });
 
-test('says whether the stock shown is live', async () => {
-  const arranged = arrange();
-  const element = await grid(arranged);
-  const line = () => textOf($(element, '[part=feed]'));
-  expect(line()).toBe('Stock as of loading this page.');
-  arranged.feed.set('live');
-  await settle(element);
-  expect(line()).toBe('Live stock: counts change as other shoppers buy.');
-  arranged.feed.set('polling');
-  await settle(element);
-  expect(line()).toBe(
-    'Live stock paused: counts may be out of date; they refresh every few seconds meanwhile.',
-  );
-  expect($(element, '[part=feed]').dataset.feed).toBe('polling');
-  arranged.feed.set('live');
-  await settle(element);
-  expect(line()).toBe('Live stock: counts change as other shoppers buy.');
-  expect($(element, '[part=feed]').dataset.feed).toBe('live');
+  it('says whether the stock shown is live', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    const line = () => textOf($(element, '[part=feed]'));
+    expect(line()).toBe('Stock as of loading this page.');
+    arranged.feed.set('live');
+    await settle(element);
+    expect(line()).toBe('Live stock: counts change as other shoppers buy.');
+    arranged.feed.set('polling');
+    await settle(element);
+    expect(line()).toBe(
+      'Live stock paused: counts may be out of date; they refresh every few seconds meanwhile.',
+    );
+    expect($(element, '[part=feed]').dataset.feed).toBe('polling');
+    arranged.feed.set('live');
+    await settle(element);
+    expect(line()).toBe('Live stock: counts change as other shoppers buy.');
+    expect($(element, '[part=feed]').dataset.feed).toBe('live');
+  });
+
+  it('passes axe-core with products, one of them sold out, and live stock', async () => {
+    const arranged = arrange();
+    arranged.store.sell(arranged.sneaker.id, 1);
+    const element = await grid(arranged);
+    arranged.feed.set('live');
+    await settle(element);
+    expect(textOf(cardOf(element, 'Flash Sneaker'))).toContain('Sold out');
+    await expectNoAxeViolations(element);
+  });
+
+  it('passes axe-core with a message after "Add to cart", and when nothing is for sale', async () => {
+    const arranged = arrange();
+    const element = await grid(arranged);
+    button(element, 'Add to cart: Zip Hoodie').click();
+    await waitFor(() => status(element).startsWith('Added'), 'the message');
+    await expectNoAxeViolations(element);
+
+    const empty = await mount<ProductGrid>(
+      html`<product-grid .shop=${new FakeStore().shop()}></product-grid>`,
+    );
+    await waitFor(() => textOf(empty).includes('Nothing is for sale'), 'empty state');
+    await expectNoAxeViolations(empty);
+  });
+
+  it('passes axe-core when the products cannot be loaded', async () => {
+    const arranged = arrange();
+    arranged.store.failNext('GET /products', { status: 503, code: 'DATABASE_UNAVAILABLE' });
+    const element = await mount<ProductGrid>(
+      html`<product-grid .shop=${arranged.shop}></product-grid>`,
+    );
+    await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
+    await expectNoAxeViolations(element);
+  });
 });
