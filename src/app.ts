@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { type AppConfig, parseTrustProxy } from './common/config';
+import { compressResponses, serveProductImages, serveStorefrontFiles } from './common/delivery';
 import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
 import { serveOpenApi } from './common/openapi';
@@ -29,7 +30,8 @@ const CONTENT_SECURITY_POLICY = {
   scriptSrc: ["'self'"],
   // Swagger UI and Lit set inline styles.
   styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:'],
+  // Staff may give a product an absolute https picture URL (a CDN's); our own are same-origin.
+  imgSrc: ["'self'", 'data:', 'https:'],
   connectSrc: ["'self'"],
   // Plain-HTTP deployments (local, behind a TLS-terminating balancer) must keep working.
   upgradeInsecureRequests: null,
@@ -104,14 +106,17 @@ function closeIdleConnectionsWhileClosing(app: NestFastifyApplication): void {
   });
 }
 
-/** Serves the built storefront at `/`; the API routes keep their paths. */
-function serveStorefront(app: NestFastifyApplication, dir: string): void {
+/**
+ * Serves the built storefront at `/`, precompressed, with a cache policy per file (see
+ * common/delivery.ts); the API routes keep their paths.
+ */
+async function serveStorefront(app: NestFastifyApplication, dir: string): Promise<void> {
   const root = resolve(dir);
   if (!existsSync(join(root, 'index.html'))) {
     new Logger('Storefront').warn(`No storefront build in ${root}; serving the API only`);
     return;
   }
-  app.useStaticAssets({ root, prefix: '/', wildcard: false, index: 'index.html' });
+  await serveStorefrontFiles(app, root);
 }
 
 /** Builds the HTTP application; `main.ts`, the tests and the tools all start it this way. */
@@ -175,7 +180,10 @@ export async function createApp(
   }
   observeRequests(app);
   closeIdleConnectionsWhileClosing(app);
+  // Before any route is added: it hooks into each route as it is added.
+  await compressResponses(app);
   serveOpenApi(app);
-  serveStorefront(app, config.STOREFRONT_DIR);
+  await serveStorefront(app, config.STOREFRONT_DIR);
+  await serveProductImages(app);
   return app;
 }

@@ -245,6 +245,57 @@ describeWithNginx('nginx in front of two instances (deploy/nginx.conf)', () => {
     }
   });
 
+  it('passes compressed answers and their cache headers through, and the stream as it is', async () => {
+    const from = '127.0.5.1';
+    const picture = await send(`${lb}/images/products/mug-enamel.svg`, {
+      from,
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(picture.status).toBe(200);
+    expect(picture.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(picture.headers['content-encoding']).toBe('br');
+    expect(picture.headers.vary).toMatch(/accept-encoding/i);
+    expect(picture.headers['cache-control']).toBe('public, max-age=86400');
+    // Revalidated by ETag (the same file, so the same tag, on either instance).
+    const etag = String(picture.headers.etag);
+    expect(etag).toMatch(/^W\/"/);
+    const revalidated = await send(`${lb}/images/products/mug-enamel.svg`, {
+      from,
+      headers: { 'accept-encoding': 'br', 'if-none-match': etag },
+    });
+    expect(revalidated.status).toBe(304);
+
+    for (let i = 0; i < 8; i++) await createProduct('LB-GZ', `Compressed ${i}`, 5);
+    const page = await send(`${lb}/products?limit=20`, {
+      from,
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-encoding']).toBe('gzip');
+
+    // The stream: uncompressed although the client takes gzip and br, its first frame at once.
+    const first = await new Promise<{ headers: Record<string, unknown>; chunk: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(`${lb}/products/events`, {
+          localAddress: from,
+          agent: false,
+          headers: { accept: 'text/event-stream', 'accept-encoding': 'gzip, br' },
+        });
+        req.on('response', (res) => {
+          res.once('data', (chunk: Buffer) => {
+            resolve({ headers: res.headers, chunk: chunk.toString('latin1') });
+            req.destroy();
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(first.headers['content-encoding']).toBeUndefined();
+    expect(first.chunk).toMatch(/^retry: \d+\n: ok\n/);
+  });
+
   it('still limits a client that forges X-Forwarded-For', async () => {
     const product = await createProduct('LB-XFF', 'Forged', 1000);
     // Every attempt claims to come from somewhere else. The limit's fixed one-minute window may

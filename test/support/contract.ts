@@ -111,7 +111,10 @@ export interface ReceivedResponse {
   url: string;
   status: number;
   headers: Record<string, string | undefined>;
-  /** The body as text; undefined when it was not read (a stream). */
+  /**
+   * The body as text, decoded from its Content-Encoding (fetch decodes br and gzip itself);
+   * undefined when it was not read (a stream).
+   */
   text?: string;
 }
 
@@ -121,8 +124,26 @@ const mediaType = (contentType: string | undefined) =>
 const FASTIFY_CLOSING_BODY =
   '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}';
 
-/** Paths the service serves outside its API: Swagger UI and the storefront. */
-const OUTSIDE_THE_API = /^\/(?:docs(?:[-/].*)?|assets\/.*|index\.html|favicon\.ico)?$/;
+/** Paths the service serves outside its API: Swagger UI, the storefront, product pictures. */
+const OUTSIDE_THE_API =
+  /^\/(?:docs(?:[-/].*)?|assets\/.*|index\.html|favicon\.ico|images\/products\/[^/]+\.svg)?$/;
+
+/**
+ * What any compressed answer must say (API, page or file alike): that it varies with
+ * Accept-Encoding, so that no cache hands it to a client that cannot decode it; and an event
+ * stream is never compressed (a compressor would hold events back).
+ */
+function encodingViolations(response: ReceivedResponse, type: string): string[] {
+  const encoding = response.headers['content-encoding'];
+  if (!encoding || encoding === 'identity') return [];
+  const problems: string[] = [];
+  const vary = (response.headers['vary'] ?? '').toLowerCase().split(/\s*,\s*/);
+  if (!vary.includes('accept-encoding') && !vary.includes('*')) {
+    problems.push(`content-encoding ${encoding} without Vary: accept-encoding`);
+  }
+  if (type === 'text/event-stream') problems.push(`an event stream sent with ${encoding}`);
+  return problems;
+}
 
 /**
  * What is wrong with a response according to the document: [] when nothing.
@@ -147,6 +168,7 @@ export function violations(contract: Contract, response: ReceivedResponse): stri
   if (!response.headers['x-request-id'] && response.method !== 'OPTIONS') {
     problems.push('no x-request-id header');
   }
+  problems.push(...encodingViolations(response, type));
 
   const found = contract.find(response.method, path);
   let expected: Response | undefined;

@@ -32,6 +32,10 @@ describe('the contract checker', () => {
 
   it('accepts a documented response', async () => {
     expect(violations(await loadContract(), ok())).toEqual([]);
+    const compressed = ok({
+      headers: { ...json, 'content-encoding': 'br', vary: 'Accept-Encoding' },
+    });
+    expect(violations(await loadContract(), compressed)).toEqual([]);
     const notFound = ok({ status: 404, headers: problemType, text: problem(404, 'NOT_FOUND') });
     expect(violations(await loadContract(), notFound)).toEqual([]);
   });
@@ -68,6 +72,20 @@ describe('the contract checker', () => {
       [
         { method: 'POST', url: '/checkout', status: 409, headers: problemType, text: '{}' },
         /must have required property 'code'/,
+      ],
+      [{ headers: { ...json, 'content-encoding': 'br' } }, /br without Vary: accept-encoding/],
+      [
+        {
+          url: '/products/events',
+          headers: {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'content-encoding': 'gzip',
+            vary: 'accept-encoding',
+            'x-request-id': 'r-1',
+          },
+          text: undefined,
+        },
+        /an event stream sent with gzip/,
       ],
     ];
     for (const [overrides, expected] of cases) {
