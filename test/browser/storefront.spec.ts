@@ -1,7 +1,8 @@
 // The storefront end to end, as a shopper uses it: a real headless Chromium on the built storefront,
 // served by the real app on a real PostgreSQL. "Another shopper" buys through the generated SDK
-// over HTTP while the page is open. Nothing is faked. Screenshots of the main states are saved
-// under test-output/screenshots/.
+// over HTTP while the page is open, and the admin makes products (drops) through it. Nothing is
+// faked, the clocks included: a drop opens when the service's clock says so. Screenshots of the
+// main states are saved under test-output/screenshots/.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
   createProduct,
   createStoreClient,
   getOrder,
+  listProducts,
 } from '../../client/sdk/src/index';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app';
 import { soldOf, storedProduct } from '../support/database';
@@ -56,8 +58,11 @@ describeInBrowser('storefront in Chromium against the real service', () => {
       {
         name: 'Zip Hoodie',
         priceCents: 4900,
+        compareAtPriceCents: 6900,
         stock: 80,
         description: 'Brushed fleece with a full zip.',
+        // A picture that may not exist yet: the card must keep its frame either way.
+        imageUrl: '/images/products/hoodie-zip.svg',
       },
     ]) {
       await addProduct(product);
@@ -100,6 +105,36 @@ describeInBrowser('storefront in Chromium against the real service', () => {
 
   const card = (page: Page, name: string) => page.getByRole('article', { name, exact: true });
   const status = (page: Page) => page.getByRole('status');
+
+  /** The service's clock now, read from a product page (as the storefront reads it). */
+  async function serverNow(): Promise<number> {
+    const sentAt = Date.now();
+    const { data } = await listProducts({ client: otherShopper, query: { limit: 1 } });
+    const receivedAt = Date.now();
+    if (!data) throw new Error('listProducts failed');
+    return Date.parse(data.serverTime) + (receivedAt - sentAt) / 2;
+  }
+
+  // Regular expressions in getByText see the text as it is, line breaks of the template included.
+
+  /** Polls `check` until it holds; fails after `timeoutMs`, saying what was awaited. */
+  async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const emailOf = async (orderId: string) =>
+    (
+      await t.db.query<{ email: string | null }>('select email from orders where id = $1', [
+        orderId,
+      ])
+    )[0]?.email;
+
+  const orderIdOf = (page: Page) =>
+    decodeURIComponent(new URL(page.url()).hash.replace('#/orders/', ''));
 
   async function waitForLiveStock(page: Page): Promise<void> {
     await page.getByText('Live stock: counts change as other shoppers buy.').waitFor();
@@ -286,5 +321,197 @@ describeInBrowser('storefront in Chromium against the real service', () => {
     await page.getByRole('button', { name: 'Checkout' }).click();
     await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
     await page.screenshot({ path: screenshotPath('08-confirmation-phone'), fullPage: true });
+  });
+
+  it('a drop: counts down on the service clock, unlocks without a reload, asks for the email, holds the limit', async () => {
+    const name = '12.12 Midnight Drop Parka';
+    // A few seconds ahead by the service's clock (not this machine's), enough to load the page.
+    const leadMs = 8000;
+    const startsAt = new Date((await serverNow()) + leadMs).toISOString();
+    const drop = await addProduct({
+      name,
+      priceCents: 15900,
+      compareAtPriceCents: 21900,
+      stock: 10,
+      maxPerCustomer: 2,
+      saleStartsAt: startsAt,
+      description: 'Storm shell over down; two per customer.',
+    });
+    const page = await openStore();
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    const dropCard = card(page, name);
+    const buy = page.getByRole('button', { name: `Buy now: ${name}` });
+    const add = page.getByRole('button', { name: `Add to cart: ${name}` });
+
+    // 1. Before the start: a countdown, both actions disabled.
+    await dropCard.getByText(/Drop starts in\s+\d:\d\d(?!:)/).waitFor();
+    expect(await buy.isDisabled()).toBe(true);
+    expect(await add.isDisabled()).toBe(true);
+    await dropCard.getByText('Limit 2 per customer', { exact: true }).waitFor();
+    expect(await dropCard.locator('time').first().getAttribute('datetime')).toMatch(/^PT\d+S$/);
+    expect(await dropCard.locator(`time[datetime="${startsAt}"]`).count()).toBe(1);
+    await expectNamedControls(page);
+    await page.screenshot({ path: screenshotPath('drop-countdown'), fullPage: true });
+    await dropCard.screenshot({ path: screenshotPath('drop-countdown-card') });
+
+    // 2. At the start, by the page's own timer: enabled, said once in the live region.
+    await until(async () => !(await buy.isDisabled()), 'Buy now to unlock', leadMs + 10_000);
+    expect(await add.isDisabled()).toBe(false);
+    await status(page).getByText(`${name} is on sale now.`).waitFor();
+    expect(await dropCard.getByText(/Drop starts in/).count()).toBe(0);
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    await page.screenshot({ path: screenshotPath('drop-unlocked'), fullPage: true });
+
+    // 3. Buying asks for the email first, inline, and sends nothing until it is valid.
+    const email = page.getByRole('textbox', { name: `Your email for ${name}` });
+    expect(await email.getAttribute('type')).toBe('email');
+    expect(await email.getAttribute('autocomplete')).toBe('email');
+    await buy.click();
+    await dropCard.getByText('Enter your email address.').waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    expect(await email.evaluate((input) => input.matches(':focus'))).toBe(true);
+    await email.fill('ann@example');
+    await buy.click();
+    await dropCard.getByText('Enter an email address like ann@example.com.').waitFor();
+    expect(await soldOf(t.db, drop.id)).toEqual({ orders: 0, lines: 0, units: 0 });
+    await email.fill('ann@example.com');
+    expect(await email.getAttribute('aria-invalid')).toBe('false');
+    await buy.click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    await page.getByText('ann@example.com').waitFor();
+    expect(await emailOf(orderIdOf(page))).toBe('ann@example.com');
+
+    // The email is remembered: the second unit needs no typing, even in another case.
+    await page.getByRole('link', { name: 'Continue shopping' }).click();
+    await dropCard.waitFor();
+    expect(await email.inputValue()).toBe('ann@example.com');
+    await email.fill('ANN@Example.com');
+    await buy.click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    expect(await emailOf(orderIdOf(page))).toBe('ANN@Example.com');
+
+    // 4. A third, by the same customer with a +tag: refused, and said in words.
+    await page.getByRole('link', { name: 'Continue shopping' }).click();
+    await email.fill('Ann+drop@Example.com');
+    await buy.click();
+    await status(page)
+      .getByText(
+        `${name} is limited to 2 per customer, and you have already bought 2 with Ann+drop@Example.com. Nothing was bought.`,
+      )
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('drop-limit'), fullPage: true });
+    expect(await soldOf(t.db, drop.id)).toEqual({ orders: 2, lines: 2, units: 2 });
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  });
+
+  it('a reduced price: the original struck through, the saving, and a steady picture frame', async () => {
+    const page = await openStore();
+    const hoodie = card(page, 'Zip Hoodie');
+    await hoodie.scrollIntoViewIfNeeded();
+    expect((await hoodie.locator('s').innerText()).trim()).toBe('$69.00');
+    await hoodie.getByText('Was $69.00').waitFor(); // words for screen readers, not only a line
+    await hoodie.getByText('Save $20.00 (28%)').waitFor();
+    // 400×300 drawings: the frame is 4:3 whether the picture loaded or not, and no broken image.
+    const frame = await hoodie.locator('[part=media]').boundingBox();
+    expect(Math.abs(frame!.width / frame!.height - 4 / 3)).toBeLessThan(0.02);
+    await until(
+      async () =>
+        hoodie
+          .locator('img')
+          .evaluateAll((images) =>
+            images.every(
+              (image) =>
+                (image as HTMLImageElement).complete &&
+                (image as HTMLImageElement).naturalWidth > 0,
+            ),
+          ),
+      'the picture to load or give way to the placeholder',
+    );
+    const alts = await hoodie
+      .locator('img')
+      .evaluateAll((images) => images.map((i) => i.getAttribute('alt')));
+    expect(alts.every((alt) => alt === 'Zip Hoodie')).toBe(true);
+    await hoodie.screenshot({ path: screenshotPath('card-reduced') });
+  });
+
+  it('a sale that ended says so, and cannot be bought', async () => {
+    const now = await serverNow();
+    await addProduct({
+      name: '11.11 Archive Windbreaker',
+      priceCents: 5900,
+      stock: 7,
+      saleStartsAt: new Date(now - 2 * 3600_000).toISOString(),
+      saleEndsAt: new Date(now - 3600_000).toISOString(),
+      description: 'Last year’s drop.',
+    });
+    const page = await openStore();
+    const ended = card(page, '11.11 Archive Windbreaker');
+    await ended.getByText('Sale ended', { exact: true }).waitFor();
+    await ended.getByText(/This sale ended\s+(at \d\d:\d\d:\d\d|on )/).waitFor();
+    expect(
+      await page.getByRole('button', { name: 'Buy now: 11.11 Archive Windbreaker' }).isDisabled(),
+    ).toBe(true);
+    expect(
+      await page
+        .getByRole('button', { name: 'Add to cart: 11.11 Archive Windbreaker' })
+        .isDisabled(),
+    ).toBe(true);
+    await ended.screenshot({ path: screenshotPath('card-sale-ended') });
+  });
+
+  it('a cart with a limited line asks for the email at checkout, and the order keeps it', async () => {
+    const name = 'Flash Sneaker Low 12.12';
+    const sneaker = await addProduct({
+      name,
+      priceCents: 12900,
+      compareAtPriceCents: 18900,
+      stock: 5,
+      maxPerCustomer: 2,
+      description: 'Two per customer.',
+    });
+    const page = await openStore();
+    await page.getByRole('button', { name: `Add to cart: ${name}` }).click();
+    await status(page).getByText(`Added ${name} to your cart (1 item).`).waitFor();
+    await page.getByRole('link', { name: 'Cart, 1 item' }).click();
+    await page.getByText('Subtotal (1 item): $129.00').waitFor();
+    await page.getByText('Limit 2 per customer', { exact: true }).waitFor();
+    const email = page.getByRole('textbox', { name: 'Your email' });
+    expect(await email.inputValue()).toBe('');
+    await expectNamedControls(page);
+
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByText('Enter your email address.').waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    expect(await email.evaluate((input) => input.matches(':focus'))).toBe(true);
+    expect(await soldOf(t.db, sneaker.id)).toEqual({ orders: 0, lines: 0, units: 0 });
+    await page.screenshot({ path: screenshotPath('cart-email-desktop'), fullPage: true });
+
+    await email.fill('  bea@example.com ');
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' }).waitFor();
+    await page.getByText('bea@example.com').waitFor();
+    expect(await emailOf(orderIdOf(page))).toBe('bea@example.com');
+    await page.screenshot({ path: screenshotPath('confirmation-email-desktop'), fullPage: true });
+  });
+
+  it('a drop at phone width: countdown and email field fit', async () => {
+    const name = '12.12 Phone Drop Beanie';
+    await addProduct({
+      name,
+      priceCents: 2900,
+      compareAtPriceCents: 3900,
+      stock: 20,
+      maxPerCustomer: 1,
+      saleStartsAt: new Date((await serverNow()) + 3 * 3600_000).toISOString(),
+      description: 'One per customer.',
+    });
+    const page = await openStore(PHONE);
+    const beanie = card(page, name);
+    await beanie.getByText(/Drop starts in\s+\d:\d\d:\d\d/).waitFor();
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await beanie.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('drop-countdown-phone') });
   });
 });

@@ -1,6 +1,9 @@
 import type { StockFeed } from '../live/stock-feed.js';
 import { type CartIdStore, localCartIds } from './cart-ids.js';
+import { type EmailStore, sessionEmails } from './customer-email.js';
 import { formatMoney } from './money.js';
+import { formatWait, momentPhrase } from './sale-window.js';
+import { ServerClock } from './server-clock.js';
 import {
   type CartDto,
   type Client,
@@ -120,6 +123,61 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** The codes by which a drop's rules refuse a purchase. */
+const DROP_REFUSALS = [
+  'SALE_NOT_STARTED',
+  'SALE_ENDED',
+  'EMAIL_REQUIRED',
+  'PURCHASE_LIMIT_REACHED',
+] as const;
+
+/**
+ * Why a drop's rules refused a purchase of `name`, in one sentence without the final "Nothing
+ * was bought" and not capitalised: when it opens, that it ended, or how much of the limit this
+ * email has used.
+ * `email` is the address sent, `requested` the units asked for, `now` the service's clock.
+ */
+export function dropRefusalSentence(
+  problem: ProblemDetailsDto,
+  name: string,
+  { email, requested, now }: { email?: string; requested: number; now: number },
+): string {
+  const limit = problem.limit ?? 0;
+  switch (problem.code) {
+    case 'SALE_NOT_STARTED': {
+      const startsAt = problem.startsAt;
+      const wait =
+        problem.retryAfterSeconds !== undefined
+          ? formatWait(problem.retryAfterSeconds * 1000)
+          : startsAt
+            ? formatWait(Date.parse(startsAt) - now)
+            : undefined;
+      if (!startsAt) return `the ${name} drop has not opened yet.`;
+      return `the ${name} drop opens ${momentPhrase(startsAt, now)}${wait ? ` (in ${wait})` : ''}.`;
+    }
+    case 'SALE_ENDED':
+      return problem.endsAt
+        ? `the sale of ${name} ended ${momentPhrase(problem.endsAt, now)}.`
+        : `the sale of ${name} has ended.`;
+    case 'EMAIL_REQUIRED':
+      return `${name} is limited to ${limit} per customer, so buying it needs your email.`;
+    case 'PURCHASE_LIMIT_REACHED': {
+      const remaining = problem.remaining ?? 0;
+      const bought = Math.max(0, limit - remaining);
+      const withEmail = email ? ` with ${email}` : '';
+      if (remaining <= 0) {
+        return `${name} is limited to ${limit} per customer, and you have already bought ${bought}${withEmail}.`;
+      }
+      return (
+        `${name} is limited to ${limit} per customer, and you have already bought ${bought}${withEmail}: ` +
+        `you can buy ${remaining} more (you asked for ${requested}).`
+      );
+    }
+    default:
+      return describeFailure(problem).replace(/\.$/, '');
+  }
+}
+
 /** What differs between two readings of a cart, e.g. "Zip Hoodie 1 → 3; Wool Cap removed". */
 export function describeCartChanges(before: CartDto, after: CartDto | null): string {
   if (!after) return 'it has been checked out or no longer exists';
@@ -156,6 +214,10 @@ export interface ShopOptions {
   cartIds?: CartIdStore;
   /** Receives every stock count the shop learns (refusals, refreshed products). */
   feed?: StockFeed;
+  /** The service's clock, set from each product page's `serverTime`; a new one by default. */
+  clock?: ServerClock;
+  /** Where the shopper's email is remembered; `sessionStorage` by default. */
+  emails?: EmailStore;
 }
 
 /**
@@ -166,23 +228,58 @@ export class Shop {
   readonly client: Client;
   readonly cartIds: CartIdStore;
   readonly feed: StockFeed | undefined;
+  /**
+   * The service's clock, by which sale windows open and close: count down on this, not on the
+   * shopper's clock. Every product page read sets it again.
+   */
+  readonly clock: ServerClock;
+  readonly emails: EmailStore;
 
-  constructor({ client, cartIds = localCartIds(), feed }: ShopOptions) {
+  constructor({
+    client,
+    cartIds = localCartIds(),
+    feed,
+    clock = new ServerClock(),
+    emails = sessionEmails(),
+  }: ShopOptions) {
     this.client = client;
     this.cartIds = cartIds;
     this.feed = feed;
+    this.clock = clock;
+    this.emails = emails;
+  }
+
+  /** The email the shopper last bought with in this session, to offer again; "" when none. */
+  get email(): string {
+    return this.emails.get() ?? '';
   }
 
   /** The whole catalogue, reading it a page at a time. */
   async products(signal?: AbortSignal): Promise<ProductDto[]> {
     const products: ProductDto[] = [];
     for (let offset = 0; ; offset += PAGE_SIZE) {
-      const page = this.#unwrap(
-        await listProducts({ client: this.client, query: { limit: PAGE_SIZE, offset }, signal }),
-      );
+      const page = await this.#page({ limit: PAGE_SIZE, offset }, signal);
       products.push(...page.items);
       if (page.items.length < PAGE_SIZE || products.length >= page.total) return products;
     }
+  }
+
+  /** Reads the service's clock again (one product, for its page's `serverTime`). */
+  async syncClock(): Promise<void> {
+    await this.#page({ limit: 1, offset: 0 });
+  }
+
+  /** One page of the catalogue; its `serverTime` sets {@link Shop.clock}. */
+  async #page(query: { limit: number; offset: number }, signal?: AbortSignal) {
+    const sentAt = this.clock.local();
+    const result = await listProducts({ client: this.client, query, signal });
+    const receivedAt = this.clock.local();
+    const page = this.#unwrap(result);
+    // Optional at run time: a service older than sale windows does not send it.
+    if (typeof page.serverTime === 'string') {
+      this.clock.observe(page.serverTime, sentAt, receivedAt);
+    }
+    return page;
   }
 
   /** Re-reads one product and publishes its stock. */
@@ -195,15 +292,29 @@ export class Shop {
   /**
    * Buys `quantity` of a product on the flash-sale path: concurrent buyers are served in arrival
    * order for as long as stock lasts, so nobody is turned away while units remain. The order
-   * keeps the price at purchase time, and the confirmation shows it.
+   * keeps the price at purchase time, and the confirmation shows it. `email` is needed for a
+   * product limited per customer (`maxPerCustomer`); it is sent trimmed and remembered.
    */
-  async buyNow(seen: ProductDto, quantity = 1): Promise<OrderDto> {
+  async buyNow(seen: ProductDto, quantity = 1, email?: string): Promise<OrderDto> {
+    const customer = this.#customer(email);
     const { data, error } = await sendOnce((headers) =>
-      checkout({ client: this.client, body: { productId: seen.id, quantity }, headers }),
+      checkout({
+        client: this.client,
+        body: { productId: seen.id, quantity, ...customer },
+        headers,
+      }),
     );
     if (data) {
       void this.#refreshQuietly(seen.id);
       return data;
+    }
+    if (isProblem(error, ...DROP_REFUSALS)) {
+      const now = await this.#afterDropRefusal(error, seen.id);
+      throw new ShopError(
+        `${capitalize(dropRefusalSentence(error, seen.name, { email: customer.email, requested: quantity, now: this.clock.now() }))} Nothing was bought.`,
+        error,
+        now ? { product: now } : {},
+      );
     }
     if (isProblem(error, 'OUT_OF_STOCK')) {
       const [shortage] = shortagesOf(error);
@@ -300,10 +411,19 @@ export class Shop {
     throw this.#failure(error);
   }
 
-  /** Buys the whole cart, all or nothing. */
-  async checkoutCart(cart: CartDto): Promise<OrderDto> {
+  /**
+   * Buys the whole cart, all or nothing. `email` is needed when a line is limited per customer
+   * (`maxPerCustomer`); it is sent trimmed and remembered.
+   */
+  async checkoutCart(cart: CartDto, email?: string): Promise<OrderDto> {
+    const customer = this.#customer(email);
     const { data, error } = await sendOnce((headers) =>
-      checkoutCart({ client: this.client, path: { id: cart.id }, headers }),
+      checkoutCart({
+        client: this.client,
+        path: { id: cart.id },
+        body: customer.email === undefined ? undefined : customer,
+        headers,
+      }),
     );
     if (data) {
       this.cartIds.clear();
@@ -335,6 +455,27 @@ export class Shop {
         { cart: now },
       );
     }
+    if (isProblem(error, ...DROP_REFUSALS)) {
+      const line = cart.items.find((item) => item.productId === error.productId);
+      const name = line?.name ?? 'an item';
+      await this.#afterDropRefusal(error);
+      const why = dropRefusalSentence(error, name, {
+        email: customer.email,
+        requested: line?.quantity ?? 1,
+        now: this.clock.now(),
+      });
+      const fix =
+        error.code === 'SALE_NOT_STARTED' || error.code === 'EMAIL_REQUIRED'
+          ? ''
+          : error.code === 'PURCHASE_LIMIT_REACHED' && (error.remaining ?? 0) > 0
+            ? `; lower ${name} to ${error.remaining} and check out again`
+            : `; remove ${name} and check out again`;
+      throw new ShopError(
+        `Not checked out: ${why} Nothing was bought and your cart is kept${fix}.`,
+        error,
+        { cart: await this.cart().catch(() => undefined) },
+      );
+    }
     if (isProblem(error, 'CART_CHECKED_OUT', 'NOT_FOUND')) throw this.#cartGone(error);
     if (isProblem(error, 'CART_EMPTY')) {
       throw new ShopError('Your cart is empty: there is nothing to check out.', error, {
@@ -351,6 +492,31 @@ export class Shop {
       throw new ShopError(`There is no order ${id}.`, error);
     }
     throw this.#failure(error);
+  }
+
+  /** The email to send (trimmed), remembered for the session; nothing when none was given. */
+  #customer(email: string | undefined): { email?: string } {
+    const trimmed = email?.trim();
+    if (!trimmed) return {};
+    this.emails.set(trimmed);
+    return { email: trimmed };
+  }
+
+  /**
+   * After a drop's rule refused a purchase: when the refusal was about the sale window, the page
+   * counted down on a clock or a window that are out of date, so read both again. Returns the
+   * product as it is now, when it was re-read.
+   */
+  async #afterDropRefusal(
+    problem: ProblemDetailsDto,
+    productId?: string,
+  ): Promise<ProductDto | undefined> {
+    if (problem.code !== 'SALE_NOT_STARTED' && problem.code !== 'SALE_ENDED') return undefined;
+    const [product] = await Promise.all([
+      productId ? this.product(productId).catch(() => undefined) : undefined,
+      this.syncClock().catch(() => undefined),
+    ]);
+    return product;
   }
 
   async #newCart(product: ProductDto, quantity: number): Promise<CartDto> {

@@ -2,9 +2,12 @@ import { LitElement, html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { Task, initialState } from '@lit/task';
+import { ClockController } from '../../live/clock-controller.js';
 import type { StockFeed, StockUpdate } from '../../live/stock-feed.js';
 import { StockFeedController } from '../../live/stock-feed-controller.js';
+import { MAX_EMAIL_LENGTH, emailProblem } from '../../shop/customer-email.js';
 import { formatMoney } from '../../shop/money.js';
+import { momentPhrase, salePhase, untilPhaseChange } from '../../shop/sale-window.js';
 import type { CartDto, CartLineDto } from '../../shop/sdk.js';
 import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
 import type { StatusMessage } from '../../shop/status.js';
@@ -22,11 +25,29 @@ export function availabilityText(line: CartLineDto): string {
   return line.available <= 5 ? `${line.available} left` : '';
 }
 
+/** The lines limited per customer: checking out needs the shopper's email when there is one. */
+export function limitedLines(cart: CartDto): CartLineDto[] {
+  return cart.items.filter((line) => line.maxPerCustomer !== null);
+}
+
+/**
+ * Why the email is asked for, naming the limited lines: "Needed for Flash Sneaker (limit 2 per
+ * customer)", "Needed for A (limit 1 per customer) and B (limit 2 per customer)".
+ */
+export function emailReason(lines: CartLineDto[]): string {
+  const parts = lines.map((line) => `${line.name} (limit ${line.maxPerCustomer} per customer)`);
+  const list =
+    parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `Needed for ${list}: the limit counts every order with this email.`;
+}
+
 /**
  * The shopper's cart: lines whose quantity can be changed or removed, the subtotal, and
  * "Checkout". Every change is sent with the cart version on screen; when the cart changed elsewhere
  * meanwhile, it shows the cart as it is now and says what changed. One request at a time: while
- * one is in flight the controls are inert.
+ * one is in flight the controls are inert. A line limited per customer says so, and makes
+ * checkout ask for the shopper's email (pre-filled with the one remembered, checked before
+ * sending); a line whose drop has not opened, or whose sale ended, says so too.
  *
  * @fires order-placed - CustomEvent<OrderPlacedDetail> after a successful checkout
  * @fires cart-changed - CustomEvent<CartChangedDetail> whenever the cart changed
@@ -34,6 +55,8 @@ export function availabilityText(line: CartLineDto): string {
  * @csspart status - the live region with the latest message
  * @csspart lines - the list of lines
  * @csspart subtotal - the subtotal
+ * @csspart email - the email field, when a line is limited per customer, with its label
+ * @csspart email-error - what is wrong with the email typed
  * @csspart checkout-button - the "Checkout" button
  */
 export class CartView extends LitElement {
@@ -48,13 +71,26 @@ export class CartView extends LitElement {
   /** The request in flight: `checkout`, or the product id of the line being changed. */
   @state() private busy: string | null = null;
   @state() private message: StatusMessage | null = null;
+  /** What the shopper typed into the email field; undefined until they type. */
+  @state() private typedEmail: string | undefined;
+  @state() private emailError: string | null = null;
 
   @query('h1') private heading!: HTMLHeadingElement;
+  @query('input[type=email]') private emailInput?: HTMLInputElement;
 
   constructor() {
     super();
     // Registers itself with this element; keeps each line's "left" current.
     new StockFeedController(this, (update) => this.#applyStock(update));
+    // Renders again when a line's drop opens or its sale ends.
+    new ClockController(this, () => {
+      if (!this.cart || !this.shop) return undefined;
+      const now = this.shop.clock.now();
+      const waits = this.cart.items
+        .map((line) => untilPhaseChange(line, now))
+        .filter((wait) => wait !== undefined);
+      return waits.length > 0 ? Math.min(...waits) : undefined;
+    });
   }
 
   readonly #load = new Task(this, {
@@ -113,6 +149,7 @@ export class CartView extends LitElement {
     const inert = this.busy !== null;
     const currency = cart.currency ?? 'USD';
     const units = cart.items.reduce((sum, line) => sum + line.quantity, 0);
+    const limited = limitedLines(cart);
     return html`
       <ul part="lines" aria-label="Items in your cart">
         ${repeat(
@@ -122,6 +159,7 @@ export class CartView extends LitElement {
         )}
       </ul>
       <div class="summary">
+        ${limited.length > 0 ? this.#emailField(limited, inert) : nothing}
         <p class="subtotal" part="subtotal">
           Subtotal (${units} ${units === 1 ? 'item' : 'items'}):
           <strong>${formatMoney(cart.subtotalCents, currency)}</strong>
@@ -156,6 +194,12 @@ export class CartView extends LitElement {
             ? html`<p class="availability ${warning ? 'warning' : ''}">${availability}</p>`
             : nothing
         }
+        ${
+          line.maxPerCustomer !== null
+            ? html`<p class="limit">Limit ${line.maxPerCustomer} per customer</p>`
+            : nothing
+        }
+        ${this.#saleNote(line)}
       </div>
       <div class="quantity">
         <button
@@ -197,6 +241,57 @@ export class CartView extends LitElement {
     </li>`;
   }
 
+  /** A line whose drop has not opened, or whose sale ended, says so (checkout would refuse it). */
+  #saleNote(line: CartLineDto) {
+    const now = this.shop.clock.now();
+    const phase = salePhase(line, now);
+    if (phase === 'upcoming' && line.saleStartsAt) {
+      return html`<p class="sale-note">
+        On sale
+        <time datetime=${line.saleStartsAt}>${momentPhrase(line.saleStartsAt, now)}</time>: check
+        out from then.
+      </p>`;
+    }
+    if (phase === 'ended' && line.saleEndsAt) {
+      return html`<p class="sale-note warning">
+        This sale ended
+        <time datetime=${line.saleEndsAt}>${momentPhrase(line.saleEndsAt, now)}</time>: remove it to
+        check out.
+      </p>`;
+    }
+    return nothing;
+  }
+
+  #emailField(limited: CartLineDto[], inert: boolean) {
+    const error = this.emailError;
+    return html`<div class="email" part="email">
+      <label for="email">Your email</label>
+      <input
+        id="email"
+        type="email"
+        autocomplete="email"
+        inputmode="email"
+        autocapitalize="off"
+        spellcheck="false"
+        maxlength=${MAX_EMAIL_LENGTH}
+        .value=${this.typedEmail ?? this.shop.email}
+        ?readonly=${inert}
+        aria-invalid=${error ? 'true' : 'false'}
+        aria-describedby=${error ? 'email-error email-hint' : 'email-hint'}
+        @input=${(event: Event) => {
+          const value = (event.target as HTMLInputElement).value;
+          this.typedEmail = value;
+          if (this.emailError) this.emailError = emailProblem(value);
+        }}
+        @keydown=${(event: KeyboardEvent) => {
+          if (event.key === 'Enter') void this.#checkout();
+        }}
+      />
+      ${error ? html`<p id="email-error" class="error" part="email-error">${error}</p>` : nothing}
+      <p id="email-hint" class="hint">${emailReason(limited)}</p>
+    </div>`;
+  }
+
   #typedQuantity(line: CartLineDto, input: HTMLInputElement): void {
     const quantity = Number(input.value);
     if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
@@ -233,10 +328,20 @@ export class CartView extends LitElement {
   async #checkout(): Promise<void> {
     const cart = this.cart;
     if (!cart || this.busy !== null) return;
+    let email: string | undefined;
+    if (limitedLines(cart).length > 0) {
+      email = this.typedEmail ?? this.shop.email;
+      this.emailError = emailProblem(email);
+      if (this.emailError) {
+        await this.updateComplete;
+        this.emailInput?.focus();
+        return;
+      }
+    }
     this.busy = 'checkout';
     await this.#say({ text: 'Checking out…', tone: 'info' });
     try {
-      const order = await this.shop.checkoutCart(cart);
+      const order = await this.shop.checkoutCart(cart, email);
       this.#show(null);
       await this.#say({ text: 'Checked out. Your order is confirmed.', tone: 'success' });
       this.dispatchEvent(

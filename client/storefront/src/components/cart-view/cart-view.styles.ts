@@ -56,6 +56,63 @@ export const cartViewStyles = css`
     font-weight: 700;
   }
 
+  .limit,
+  .sale-note {
+    margin: 0.15rem 0 0;
+    font-size: 0.9rem;
+  }
+
+  .limit {
+    color: var(--_warning);
+    font-weight: 700;
+  }
+
+  .sale-note {
+    color: var(--_muted);
+  }
+
+  .sale-note.warning {
+    color: var(--_accent-strong);
+    font-weight: 600;
+  }
+
+  .email {
+    display: grid;
+    gap: 0.3rem;
+    flex: 1 1 16rem;
+    max-width: 28rem;
+    margin-inline-end: auto;
+  }
+
+  .email label {
+    font-weight: 600;
+  }
+
+  .email input {
+    width: 100%;
+    padding-inline: 0.7rem;
+    border-color: #8a8a96;
+    text-align: start;
+  }
+
+  .email input[aria-invalid='true'] {
+    border-color: var(--_accent);
+  }
+
+  .email p {
+    margin: 0;
+    font-size: 0.85rem;
+  }
+
+  .hint {
+    color: var(--_muted);
+  }
+
+  .error {
+    color: var(--_accent-strong);
+    font-weight: 700;
+  }
+
   .quantity {
     grid-area: quantity;
     display: flex;
@@ -133,6 +190,10 @@ export const cartViewStyles = css`
 
     .summary {
       justify-content: space-between;
+    }
+
+    .email {
+      max-width: none;
     }
 
     .checkout {

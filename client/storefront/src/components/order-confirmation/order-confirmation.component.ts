@@ -8,10 +8,12 @@ import { sharedStyles } from '../../styles/shared.js';
 import { orderConfirmationStyles } from './order-confirmation.styles.js';
 
 /**
- * The confirmation of one order, read from the API by id: its id, date, lines and total.
+ * The confirmation of one order, read from the API by id: its id, date, the email it was placed
+ * with (when there is one), lines and total.
  *
  * @csspart title - the heading
  * @csspart order-id - the order id
+ * @csspart email - the email the order was placed with
  * @csspart lines - the table of lines
  */
 export class OrderConfirmation extends LitElement {
@@ -81,6 +83,12 @@ export class OrderConfirmation extends LitElement {
             >${placed.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</time
           >
         </dd>
+        ${
+          order.email
+            ? html`<dt>Email</dt>
+                <dd class="email" part="email">${order.email}</dd>`
+            : nothing
+        }
       </dl>
       <table part="lines">
         <caption>

@@ -11,5 +11,6 @@ declare global {
   interface HTMLElementEventMap {
     'buy-now': CustomEvent<ProductActionDetail>;
     'add-to-cart': CustomEvent<ProductActionDetail>;
+    'sale-open': CustomEvent<ProductActionDetail>;
   }
 }

@@ -21,6 +21,9 @@ const FEED_TEXT: Record<FeedStatus, string> = {
   idle: 'Stock as of loading this page.',
 };
 
+/** Drops that open within this many milliseconds of each other are announced together. */
+const SAME_MOMENT_MS = 200;
+
 /** The detail of `order-placed`. */
 export interface OrderPlacedDetail {
   order: OrderDto;
@@ -34,7 +37,8 @@ export interface CartChangedDetail {
 /**
  * The catalogue as a grid of {@link ProductCard}s, with stock kept current from a {@link StockFeed}.
  * It carries out "Buy now" and "Add to cart" through the {@link Shop}, one request per product at a
- * time, and says in its live region what happened.
+ * time, and says in its live region what happened, and when a drop opens. The cards count down on
+ * the shop's clock (the service's), and pre-fill the email the shopper last bought with.
  *
  * @fires order-placed - CustomEvent<OrderPlacedDetail> after a successful "Buy now"
  * @fires cart-changed - CustomEvent<CartChangedDetail> after "Add to cart"
@@ -55,6 +59,8 @@ export class ProductGrid extends LitElement {
   @state() private busy = new Map<string, Exclude<ProductCardBusy, null>>();
   @state() private message: StatusMessage | null = null;
   @state() private feedStatus: FeedStatus = 'idle';
+  /** The email the shopper last bought with, offered on the cards of limited products. */
+  @state() private email = '';
 
   @query('h1') private heading!: HTMLHeadingElement;
 
@@ -71,8 +77,14 @@ export class ProductGrid extends LitElement {
   readonly #load = new Task(this, {
     task: async ([shop], { signal }) => (shop ? shop.products(signal) : initialState),
     args: () => [this.shop] as const,
-    onComplete: (products) => (this.products = products),
+    onComplete: (products) => {
+      this.products = products;
+      this.email = this.shop.email;
+    },
   });
+
+  /** Names of drops that opened in this moment, said together in one message. */
+  #opened: string[] = [];
 
   /** Moves focus to the heading (after a route change). */
   override focus(): void {
@@ -120,7 +132,12 @@ export class ProductGrid extends LitElement {
   }
 
   #grid() {
-    return html`<ul part="grid" @buy-now=${this.#onBuy} @add-to-cart=${this.#onAdd}>
+    return html`<ul
+      part="grid"
+      @buy-now=${this.#onBuy}
+      @add-to-cart=${this.#onAdd}
+      @sale-open=${this.#onSaleOpen}
+    >
       ${repeat(
         this.products,
         (product) => product.id,
@@ -129,6 +146,8 @@ export class ProductGrid extends LitElement {
             <product-card
               .product=${product}
               .busy=${this.busy.get(product.id) ?? null}
+              .clock=${this.shop.clock}
+              .email=${this.email}
             ></product-card>
           </li>`,
       )}
@@ -154,11 +173,11 @@ export class ProductGrid extends LitElement {
   }
 
   async #onBuy(event: CustomEvent<ProductActionDetail>): Promise<void> {
-    const { product } = event.detail;
+    const { product, email } = event.detail;
     if (!this.#start(product, 'buy')) return;
     await this.#say({ text: `Buying ${product.name}…`, tone: 'info' });
     try {
-      const order = await this.shop.buyNow(product);
+      const order = await this.shop.buyNow(product, 1, email);
       await this.#say({
         text: `Bought ${product.name}. Your order is confirmed.`,
         tone: 'success',
@@ -176,8 +195,27 @@ export class ProductGrid extends LitElement {
       }
       await this.#say({ text: messageOf(error), tone: 'error' });
     } finally {
+      this.email = this.shop.email;
       this.#finish(product);
     }
+  }
+
+  /**
+   * A card's countdown ran out: says so once in the live region (the countdown itself is not
+   * announced as it ticks). Drops opening within the same moment are named in one message.
+   */
+  #onSaleOpen(event: CustomEvent<ProductActionDetail>): void {
+    this.#opened.push(event.detail.product.name);
+    if (this.#opened.length > 1) return;
+    setTimeout(() => {
+      const names = this.#opened.splice(0);
+      const list =
+        names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+      void this.#say({
+        text: `${list} ${names.length === 1 ? 'is' : 'are'} on sale now.`,
+        tone: 'info',
+      });
+    }, SAME_MOMENT_MS);
   }
 
   async #onAdd(event: CustomEvent<ProductActionDetail>): Promise<void> {
