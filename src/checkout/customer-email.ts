@@ -1,5 +1,3 @@
-// The storefront imports this module too, to check an email by the same rule before sending it:
-// keep it free of imports.
 /**
  * A customer's email as checkout takes it: ASCII, one `@`, a dot in the domain, at most 254
  * characters; spaces around it are allowed, and trimmed.

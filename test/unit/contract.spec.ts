@@ -1,3 +1,4 @@
+import { EMAIL_PATTERN, isEmail, MAX_EMAIL_LENGTH } from '../../client/sdk/src/index';
 import { loadContract, type ReceivedResponse, violations } from '../support/contract';
 
 /** The response checker every e2e response goes through: it must catch what it is for. */
@@ -121,5 +122,18 @@ describe('the contract checker', () => {
     expect(codes('checkoutCart', 415)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
     expect(codes('getOrder', 503)).toEqual(['DATABASE_UNAVAILABLE']);
     expect(codes('getLiveness', 503)).toBeUndefined();
+  });
+
+  it("the SDK's email rule is the document's, for both checkouts", async () => {
+    const { document } = await loadContract();
+    const schemas = (document as any).components.schemas;
+    for (const name of ['CheckoutDto', 'CheckoutCartDto']) {
+      expect(schemas[name].properties.email).toMatchObject({
+        pattern: EMAIL_PATTERN,
+        maxLength: MAX_EMAIL_LENGTH,
+      });
+    }
+    expect(isEmail(' Ann.Lee+drop@Example.com ')).toBe(true);
+    expect(isEmail('ann@example')).toBe(false);
   });
 });

@@ -34,3 +34,16 @@ export function isProblem<C extends ErrorCode = ErrorCode>(
   const { code } = error as { code: unknown };
   return codes.length === 0 || (codes as unknown[]).includes(code);
 }
+
+/**
+ * What checkout takes as a customer's `email`: the pattern and length of `CheckoutDto.email` in
+ * the API's document (a test keeps them equal). Spaces around the address are allowed.
+ */
+export const EMAIL_PATTERN = '^\\s*[!-?A-~]{1,64}@[!-?A-~]+\\.[!-?A-~]+\\s*$';
+export const MAX_EMAIL_LENGTH = 254;
+const email = new RegExp(EMAIL_PATTERN);
+
+/** True when checkout would take `text` as a customer's email. */
+export function isEmail(text: string): boolean {
+  return text.length <= MAX_EMAIL_LENGTH && email.test(text);
+}

@@ -1,16 +1,8 @@
-// The shopper's email, for products limited per customer: checked by the very rule the API applies
-// (its pattern and length, imported from the service's source, which keeps that module free of
-// imports for this reason), and remembered for the browser session so that it is typed once.
-import { EMAIL_PATTERN, MAX_EMAIL_LENGTH } from '../../../../src/checkout/customer-email.js';
+// The shopper's email, for products limited per customer: checked by the rule the API applies (the
+// SDK's `isEmail`), and remembered for the browser session so that it is typed once.
+import { isEmail, MAX_EMAIL_LENGTH } from './sdk.js';
 
 export { MAX_EMAIL_LENGTH };
-
-const EMAIL = new RegExp(EMAIL_PATTERN);
-
-/** True when checkout would take `text` as an email (spaces around it are allowed). */
-export function isEmail(text: string): boolean {
-  return text.length <= MAX_EMAIL_LENGTH && EMAIL.test(text);
-}
 
 /**
  * What is wrong with `text` as the email for a purchase, in words for an inline error; null when
