@@ -5,7 +5,8 @@ import { Task, initialState } from '@lit/task';
 import { ClockController } from '../../live/clock-controller.js';
 import type { StockFeed, StockUpdate } from '../../live/stock-feed.js';
 import { StockFeedController } from '../../live/stock-feed-controller.js';
-import { MAX_EMAIL_LENGTH, emailProblem } from '../../shop/customer-email.js';
+import { emailProblem } from '../../shop/customer-email.js';
+import { emailField, emailFieldStyles } from '../email-field.js';
 import { formatMoney } from '../../shop/money.js';
 import { momentPhrase, salePhase, untilPhaseChange } from '../../shop/sale-window.js';
 import type { CartDto, CartLineDto } from '../../shop/sdk.js';
@@ -60,7 +61,7 @@ export function emailReason(lines: CartLineDto[]): string {
  * @csspart checkout-button - the "Checkout" button
  */
 export class CartView extends LitElement {
-  static override styles = [sharedStyles, cartViewStyles];
+  static override styles = [sharedStyles, emailFieldStyles, cartViewStyles];
 
   @property({ attribute: false }) shop!: Shop;
 
@@ -263,33 +264,17 @@ export class CartView extends LitElement {
   }
 
   #emailField(limited: CartLineDto[], inert: boolean) {
-    const error = this.emailError;
-    return html`<div class="email" part="email">
-      <label for="email">Your email</label>
-      <input
-        id="email"
-        type="email"
-        autocomplete="email"
-        inputmode="email"
-        autocapitalize="off"
-        spellcheck="false"
-        maxlength=${MAX_EMAIL_LENGTH}
-        .value=${this.typedEmail ?? this.shop.email}
-        ?readonly=${inert}
-        aria-invalid=${error ? 'true' : 'false'}
-        aria-describedby=${error ? 'email-error email-hint' : 'email-hint'}
-        @input=${(event: Event) => {
-          const value = (event.target as HTMLInputElement).value;
-          this.typedEmail = value;
-          if (this.emailError) this.emailError = emailProblem(value);
-        }}
-        @keydown=${(event: KeyboardEvent) => {
-          if (event.key === 'Enter') void this.#checkout();
-        }}
-      />
-      ${error ? html`<p id="email-error" class="error" part="email-error">${error}</p>` : nothing}
-      <p id="email-hint" class="hint">${emailReason(limited)}</p>
-    </div>`;
+    return emailField({
+      value: this.typedEmail ?? this.shop.email,
+      error: this.emailError,
+      hint: emailReason(limited),
+      readonly: inert,
+      onInput: (value) => {
+        this.typedEmail = value;
+        if (this.emailError) this.emailError = emailProblem(value);
+      },
+      onSubmit: () => void this.#checkout(),
+    });
   }
 
   #typedQuantity(line: CartLineDto, input: HTMLInputElement): void {

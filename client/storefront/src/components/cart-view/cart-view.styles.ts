@@ -77,40 +77,14 @@ export const cartViewStyles = css`
   }
 
   .email {
-    display: grid;
-    gap: 0.3rem;
     flex: 1 1 16rem;
     max-width: 28rem;
     margin-inline-end: auto;
   }
 
-  .email label {
-    font-weight: 600;
-  }
-
   .email input {
-    width: 100%;
     padding-inline: 0.7rem;
-    border-color: #8a8a96;
     text-align: start;
-  }
-
-  .email input[aria-invalid='true'] {
-    border-color: var(--_accent);
-  }
-
-  .email p {
-    margin: 0;
-    font-size: 0.85rem;
-  }
-
-  .hint {
-    color: var(--_muted);
-  }
-
-  .error {
-    color: var(--_accent-strong);
-    font-weight: 700;
   }
 
   .quantity {

@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { ClockController } from '../../live/clock-controller.js';
-import { MAX_EMAIL_LENGTH, emailProblem } from '../../shop/customer-email.js';
+import { emailProblem } from '../../shop/customer-email.js';
+import { emailField, emailFieldStyles } from '../email-field.js';
 import { formatMoney } from '../../shop/money.js';
 import {
   type SalePhase,
@@ -106,7 +107,7 @@ export function badgeText(product: ProductDto, phase: SalePhase): string {
  * @csspart add-button - the "Add to cart" button
  */
 export class ProductCard extends LitElement {
-  static override styles = [sharedStyles, productCardStyles];
+  static override styles = [sharedStyles, emailFieldStyles, productCardStyles];
 
   @property({ attribute: false }) product!: ProductDto;
 
@@ -291,36 +292,18 @@ export class ProductCard extends LitElement {
   }
 
   #emailField(product: ProductDto) {
-    const error = this.emailError;
-    const value = this.typedEmail ?? this.email;
-    return html`<div class="email" part="email">
-      <label for="email">Your email <span class="visually-hidden">for ${product.name}</span></label>
-      <input
-        id="email"
-        type="email"
-        autocomplete="email"
-        inputmode="email"
-        autocapitalize="off"
-        spellcheck="false"
-        maxlength=${MAX_EMAIL_LENGTH}
-        .value=${value}
-        aria-invalid=${error ? 'true' : 'false'}
-        aria-describedby=${error ? 'email-error email-hint' : 'email-hint'}
-        @input=${this.#typed}
-        @keydown=${(event: KeyboardEvent) => {
-          if (event.key === 'Enter') void this.#buy();
-        }}
-      />
-      ${error ? html`<p id="email-error" class="error" part="email-error">${error}</p>` : nothing}
-      <p id="email-hint" class="hint">Needed to buy; the limit counts by email.</p>
-    </div>`;
-  }
-
-  #typed(event: Event): void {
-    const value = (event.target as HTMLInputElement).value;
-    this.typedEmail = value;
-    // Once an error is shown, it follows the typing, so that it goes away when fixed.
-    if (this.emailError) this.emailError = emailProblem(value);
+    return emailField({
+      value: this.typedEmail ?? this.email,
+      error: this.emailError,
+      hint: 'Needed to buy; the limit counts by email.',
+      labelFor: `for ${product.name}`,
+      onInput: (value) => {
+        this.typedEmail = value;
+        // Once an error is shown, it follows the typing, so that it goes away when fixed.
+        if (this.emailError) this.emailError = emailProblem(value);
+      },
+      onSubmit: () => void this.#buy(),
+    });
   }
 
   #button(action: 'buy' | 'add', label: string, unavailable: boolean) {

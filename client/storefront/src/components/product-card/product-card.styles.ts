@@ -222,18 +222,14 @@ export const productCardStyles = css`
   }
 
   .email {
-    display: grid;
-    gap: 0.3rem;
     margin-top: 0.15rem;
   }
 
   .email label {
-    font-weight: 600;
     font-size: 0.95rem;
   }
 
   .email input {
-    width: 100%;
     min-height: 44px;
     padding: 0.45rem 0.7rem;
     border: 2px solid #8a8a96;
@@ -241,24 +237,6 @@ export const productCardStyles = css`
     background: var(--_surface);
     color: var(--_text);
     font: inherit;
-  }
-
-  .email input[aria-invalid='true'] {
-    border-color: var(--_accent);
-  }
-
-  .email p {
-    margin: 0;
-    font-size: 0.85rem;
-  }
-
-  .hint {
-    color: var(--_muted);
-  }
-
-  .error {
-    color: var(--_accent-strong);
-    font-weight: 700;
   }
 
   .actions {
