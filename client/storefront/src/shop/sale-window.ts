@@ -71,11 +71,13 @@ function parts(ms: number) {
 
 /**
  * Milliseconds until {@link formatCountdown} of a countdown now at `ms` shows something else: the
- * next whole second under a day, the next whole hour beyond. Always more than zero.
+ * next whole second under a day, the next hour beyond. Always more than zero.
  */
 export function countdownTick(ms: number): number {
   if (ms <= 0) return SECOND;
-  if (ms > DAY) return ms % HOUR || HOUR;
+  // Rounded up to the second, "2 days 5 h" lasts until 2 days 4:59:59 is left, one second before
+  // the whole hour.
+  if (ms > DAY) return (ms + SECOND) % HOUR || HOUR;
   return ms % SECOND || SECOND;
 }
 

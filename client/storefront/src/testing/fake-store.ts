@@ -1,11 +1,16 @@
 // An in-memory stand-in for the Flash Store API, behind the SDK's `fetch` option: the components
 // and the Shop run unchanged on top of the real SDK; only the HTTP server is replaced. It follows
 // the API's contract (status codes, problem documents with `code`, versions) for the operations
-// the storefront uses, and lets a test play "another shopper" or make a request fail or wait.
+// the storefront uses, drops included (sale windows on the service's clock, `serverTime` on each
+// product page, limits per customer by normalised email), and lets a test play "another shopper"
+// or make a request fail or wait.
 import { StockFeed } from '../live/stock-feed.js';
 import { memoryCartIds } from '../shop/cart-ids.js';
+import { type EmailStore, memoryEmails } from '../shop/customer-email.js';
+import type { ServerClock } from '../shop/server-clock.js';
 import type {
   CartDto,
+  CheckoutCartDto,
   CheckoutDto,
   Client,
   CreateCartDto,
@@ -43,7 +48,23 @@ const TITLES: Partial<Record<string, string>> = {
   VERSION_CONFLICT: 'Version conflict',
   CART_CHECKED_OUT: 'Cart checked out',
   CART_EMPTY: 'Cart empty',
+  SALE_NOT_STARTED: 'Sale not started',
+  SALE_ENDED: 'Sale ended',
+  EMAIL_REQUIRED: 'Email required',
+  PURCHASE_LIMIT_REACHED: 'Purchase limit reached',
 };
+
+/**
+ * Who a customer is for per-customer limits, as the API decides it: the email trimmed, in lower
+ * case, without a `+tag` in its local part.
+ */
+export function customerKey(email: string): string {
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  return plus > 0 ? local.slice(0, plus) + address.slice(at) : address;
+}
 
 function problem({ status, code, ...rest }: Problem): Response {
   const body = {
@@ -73,6 +94,13 @@ export class FakeStore {
   readonly orders = new Map<string, OrderDto>();
   /** Every request, as "METHOD /path". */
   readonly requests: string[] = [];
+  /** Every request that carried a body, with its route, in order. */
+  readonly bodies: { route: string; body: unknown }[] = [];
+  /**
+   * The service's clock (ms since the epoch): sale windows open and close by it, and each product
+   * page carries it as `serverTime`. A test may set it, e.g. ahead of the page's clock.
+   */
+  now: () => number = () => Date.now();
   #failures: { route: string; problem: Problem }[] = [];
   #holds: Hold[] = [];
 
@@ -160,13 +188,37 @@ export class FakeStore {
     return createStoreClient({ baseUrl: 'http://store.test', fetch: this.fetch });
   }
 
-  /** A Shop on this fake, with its cart id in memory and a feed the test can also publish to. */
-  shop(options: { cartId?: string | null; feed?: StockFeed } = {}): Shop {
+  /**
+   * A Shop on this fake, with its cart id and the shopper's email in memory (so that no test
+   * leaves them behind for the next), and a feed the test can also publish to. `clock`: the
+   * page's view of the service's clock, e.g. a ServerClock on a shopper's clock the test sets.
+   */
+  shop(
+    options: {
+      cartId?: string | null;
+      feed?: StockFeed;
+      clock?: ServerClock;
+      emails?: EmailStore;
+    } = {},
+  ): Shop {
     return new Shop({
       client: this.client(),
       cartIds: memoryCartIds(options.cartId ?? null),
       feed: options.feed ?? new StockFeed(),
+      clock: options.clock,
+      emails: options.emails ?? memoryEmails(),
     });
+  }
+
+  /** Units of a product in every order placed with this customer's email (any +tag or case). */
+  bought(email: string, productId: string): number {
+    const customer = customerKey(email);
+    let units = 0;
+    for (const order of this.orders.values()) {
+      if (order.email === null || customerKey(order.email) !== customer) continue;
+      for (const line of order.items) if (line.productId === productId) units += line.quantity;
+    }
+    return units;
   }
 
   cartDto(id: string): CartDto {
@@ -210,8 +262,10 @@ export class FakeStore {
       this.#failures = this.#failures.filter((f) => f !== failure);
       return problem(failure.problem);
     }
-    const body = request.method === 'GET' ? undefined : await request.text();
-    return this.#handle(request.method, url, body ? JSON.parse(body) : undefined);
+    const text = request.method === 'GET' ? undefined : await request.text();
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    if (body !== undefined) this.bodies.push({ route, body });
+    return this.#handle(request.method, url, body);
   };
 
   #handle(method: string, url: URL, body: unknown): Response {
@@ -223,6 +277,7 @@ export class FakeStore {
       const all = [...this.products.values()];
       return json(200, {
         items: all.slice(offset, offset + limit),
+        serverTime: new Date(this.now()).toISOString(),
         total: all.length,
         limit,
         offset,
@@ -243,7 +298,9 @@ export class FakeStore {
       if (method === 'GET' && !sub) return json(200, this.cartDto(id));
       if (method === 'PUT' && sub === 'items')
         return this.#setItem(cart, productId, body as SetCartItemDto);
-      if (method === 'POST' && sub === 'checkout') return this.#checkoutCart(cart);
+      if (method === 'POST' && sub === 'checkout') {
+        return this.#checkoutCart(cart, body as CheckoutCartDto | undefined);
+      }
     }
     if (method === 'GET' && first === 'orders' && id) {
       const order = this.orders.get(id);
@@ -258,6 +315,8 @@ export class FakeStore {
     if (body.expectedVersion !== undefined && body.expectedVersion !== product.version) {
       return problem({ status: 409, code: 'VERSION_CONFLICT', currentVersion: product.version });
     }
+    const refusal = this.#saleRefusal([{ product, quantity: body.quantity }], body.email);
+    if (refusal) return problem(refusal);
     if (product.stock < body.quantity) {
       return problem({
         status: 409,
@@ -269,7 +328,7 @@ export class FakeStore {
     }
     product.stock -= body.quantity;
     product.version += 1;
-    return json(201, this.#order([{ product, quantity: body.quantity }]));
+    return json(201, this.#order([{ product, quantity: body.quantity }], body.email));
   }
 
   #setItem(cart: StoredCart, productId: string, body: SetCartItemDto): Response {
@@ -286,13 +345,15 @@ export class FakeStore {
     return json(200, this.cartDto(cart.id));
   }
 
-  #checkoutCart(cart: StoredCart): Response {
+  #checkoutCart(cart: StoredCart, body: CheckoutCartDto | undefined): Response {
     if (cart.status === 'checked_out') return problem({ status: 409, code: 'CART_CHECKED_OUT' });
     if (cart.items.length === 0) return problem({ status: 422, code: 'CART_EMPTY' });
     const lines = cart.items.map(({ productId, quantity }) => ({
       product: this.#product(productId),
       quantity,
     }));
+    const refusal = this.#saleRefusal(lines, body?.email);
+    if (refusal) return problem(refusal);
     const shortages: StockShortageDto[] = lines
       .filter(({ product, quantity }) => quantity > product.stock)
       .map(({ product, quantity }) => ({
@@ -309,14 +370,60 @@ export class FakeStore {
     }
     cart.status = 'checked_out';
     cart.version += 1;
-    return json(201, this.#order(lines));
+    return json(201, this.#order(lines, body?.email));
   }
 
-  #order(lines: { product: ProductDto; quantity: number }[]): OrderDto {
+  /**
+   * A drop's rules, in the API's order, for lines bought together: the email a limited product
+   * needs, the sale window by {@link FakeStore.now}, then the limit per customer. The first
+   * refusal, if any.
+   */
+  #saleRefusal(
+    lines: { product: ProductDto; quantity: number }[],
+    email: string | undefined,
+  ): Problem | undefined {
+    const now = this.now();
+    for (const { product, quantity } of lines) {
+      const productId = product.id;
+      const limit = product.maxPerCustomer;
+      if (limit !== null && !email) {
+        return { status: 422, code: 'EMAIL_REQUIRED', productId, limit };
+      }
+      const startsAt = product.saleStartsAt ? Date.parse(product.saleStartsAt) : undefined;
+      if (startsAt !== undefined && now < startsAt) {
+        return {
+          status: 409,
+          code: 'SALE_NOT_STARTED',
+          productId,
+          startsAt: new Date(startsAt).toISOString(),
+          retryAfterSeconds: Math.max(1, Math.ceil((startsAt - now) / 1000)),
+        };
+      }
+      const endsAt = product.saleEndsAt ? Date.parse(product.saleEndsAt) : undefined;
+      if (endsAt !== undefined && now >= endsAt) {
+        return {
+          status: 409,
+          code: 'SALE_ENDED',
+          productId,
+          endsAt: new Date(endsAt).toISOString(),
+        };
+      }
+      if (limit !== null && email) {
+        const bought = this.bought(email, productId);
+        if (bought + quantity > limit) {
+          const remaining = Math.max(0, limit - bought);
+          return { status: 409, code: 'PURCHASE_LIMIT_REACHED', productId, limit, remaining };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #order(lines: { product: ProductDto; quantity: number }[], email?: string): OrderDto {
     const order: OrderDto = {
       id: uuid(),
       status: 'confirmed',
-      email: null,
+      email: email ? email.trim() : null,
       items: lines.map(({ product, quantity }) => ({
         productId: product.id,
         name: product.name,

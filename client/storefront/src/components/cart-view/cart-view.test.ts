@@ -2,6 +2,9 @@ import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { StockFeed } from '../../live/stock-feed.js';
+import { memoryEmails } from '../../shop/customer-email.js';
+import type { ProductDto } from '../../shop/sdk.js';
+import { ServerClock } from '../../shop/server-clock.js';
 import { FakeStore } from '../../testing/fake-store.js';
 import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
 import {
@@ -253,6 +256,174 @@ describe('cart-view', () => {
   it('passes axe-core when the cart is empty', async () => {
     const element = await cartView({ shop: new FakeStore().shop() });
     expect(textOf(element)).toContain('Your cart is empty.');
+    await expectNoAxeViolations(element);
+  });
+});
+
+describe('cart-view: limited lines and drops', () => {
+  /** The service's clock in these tests, and the page's: 42 s before 20:00:00 (in UTC). */
+  const NOW = Date.parse('2026-12-12T19:59:18Z');
+
+  function arrangeLimited(
+    fields: Partial<ProductDto> = {},
+    { sneakers = 1, email = null as string | null } = {},
+  ) {
+    const store = new FakeStore();
+    store.now = () => NOW;
+    const hoodie = store.addProduct({ name: 'Zip Hoodie', priceCents: 4900, stock: 80 });
+    const sneaker = store.addProduct({
+      name: 'Flash Sneaker',
+      priceCents: 12900,
+      stock: 10,
+      maxPerCustomer: 2,
+      ...fields,
+    });
+    const cartId = store.addCart([
+      { productId: hoodie.id, quantity: 1 },
+      { productId: sneaker.id, quantity: sneakers },
+    ]);
+    const shop = store.shop({
+      cartId,
+      clock: new ServerClock(() => NOW),
+      emails: memoryEmails(email),
+    });
+    return { store, hoodie, sneaker, cartId, shop };
+  }
+
+  const emailField = (element: CartView) => $<HTMLInputElement>(element, 'input[type=email]');
+  const checkouts = (store: FakeStore, cartId: string) =>
+    store.count(`POST /cart/${cartId}/checkout`);
+
+  it('asks for the email only when a line is limited, and says why', async () => {
+    const plain = await cartView(arrange());
+    expect($$(plain, 'input[type=email]')).toEqual([]);
+    expect(textOf(plain)).not.toContain('per customer');
+    plain.remove();
+
+    const arranged = arrangeLimited({}, { email: 'ann@example.com' });
+    const element = await cartView(arranged);
+    const sneakerLine = $$(element, 'li').find((li) => textOf(li).includes('Flash Sneaker'))!;
+    expect(textOf(sneakerLine)).toContain('Limit 2 per customer');
+    expectRole('textbox', 'Your email');
+    const field = emailField(element);
+    expect(field.value).toBe('ann@example.com'); // remembered from an earlier purchase
+    expect(field.getAttribute('aria-describedby')).toBe('email-hint');
+    expect(textOf($(element, '#email-hint'))).toBe(
+      'Needed for Flash Sneaker (limit 2 per customer): the limit counts every order with this email.',
+    );
+    expectNamedControls(element);
+
+    button(element, 'Remove: Flash Sneaker').click();
+    await waitFor(() => $$(element, 'li').length === 1, 'the limited line removed');
+    expect($$(element, 'input[type=email]')).toEqual([]);
+  });
+
+  it('an invalid email blocks checkout: inline error on the field, focus on it, no request', async () => {
+    const arranged = arrangeLimited();
+    const element = await cartView(arranged);
+    const placed = recordEvents(element, 'order-placed');
+    button(element, 'Checkout').click();
+    await waitFor(() => $$(element, '[part=email-error]').length > 0, 'the error');
+    const field = emailField(element);
+    expect(textOf($(element, '[part=email-error]'))).toBe('Enter your email address.');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(field.getAttribute('aria-describedby')?.split(' ')).toEqual([
+      'email-error',
+      'email-hint',
+    ]);
+    expect(deepActiveElement()).toBe(field);
+    await expectNoAxeViolations(element);
+
+    await userEvent.fill(field, 'bea@example');
+    button(element, 'Checkout').click();
+    await waitFor(
+      () => textOf($(element, '[part=email-error]')).includes('like ann@example.com'),
+      'the malformed-email error',
+    );
+    expect(checkouts(arranged.store, arranged.cartId)).toBe(0);
+    expect(placed).toEqual([]);
+    expect(status(element)).toBe('');
+  });
+
+  it('a valid email is sent trimmed, from the keyboard, and the order keeps it', async () => {
+    const arranged = arrangeLimited();
+    const element = await cartView(arranged);
+    const placed = nextEvent<CustomEvent>(element, 'order-placed');
+    await userEvent.fill(emailField(element), '  bea@example.com ');
+    emailField(element).focus();
+    await userEvent.keyboard('{Enter}');
+    const { detail } = await placed;
+    expect(arranged.store.bodies.at(-1)).toEqual({
+      route: `POST /cart/${arranged.cartId}/checkout`,
+      body: { email: 'bea@example.com' },
+    });
+    expect(detail.order.email).toBe('bea@example.com');
+    expect(checkouts(arranged.store, arranged.cartId)).toBe(1);
+    expect(arranged.shop.email).toBe('bea@example.com');
+  });
+
+  it('a cart without a limited line sends no email', async () => {
+    const arranged = arrange();
+    const element = await cartView(arranged);
+    const placed = nextEvent(element, 'order-placed');
+    button(element, 'Checkout').click();
+    await placed;
+    expect(arranged.store.bodies.filter((b) => b.route.endsWith('/checkout'))).toEqual([]);
+  });
+
+  it('the limit partly used: how many more, and to lower the line', async () => {
+    const arranged = arrangeLimited({}, { sneakers: 2, email: 'bea@example.com' });
+    await arranged.store.shop().buyNow(arranged.sneaker, 1, 'Bea@Example.com');
+    const element = await cartView(arranged);
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'the refusal');
+    expect(status(element)).toBe(
+      'Not checked out: Flash Sneaker is limited to 2 per customer, and you have already bought 1 with bea@example.com: you can buy 1 more (you asked for 2). Nothing was bought and your cart is kept; lower Flash Sneaker to 1 and check out again.',
+    );
+    expect($(element, '[role=status]').dataset.tone).toBe('error');
+    expect(arranged.shop.cartIds.get()).toBe(arranged.cartId);
+    await settle(element);
+    expect(subtotal(element)).toBe('Subtotal (3 items): $307.00');
+  });
+
+  it('the limit used up: to remove the line', async () => {
+    const arranged = arrangeLimited({}, { email: 'bea@example.com' });
+    await arranged.store.shop().buyNow(arranged.sneaker, 2, 'bea+old@example.com');
+    const element = await cartView(arranged);
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'the refusal');
+    expect(status(element)).toBe(
+      'Not checked out: Flash Sneaker is limited to 2 per customer, and you have already bought 2 with bea@example.com. Nothing was bought and your cart is kept; remove Flash Sneaker and check out again.',
+    );
+  });
+
+  it('a drop not open yet: the line says when, and checkout says how long to wait', async () => {
+    const arranged = arrangeLimited(
+      { saleStartsAt: '2026-12-12T20:00:00.000Z' },
+      { email: 'bea@example.com' },
+    );
+    const element = await cartView(arranged);
+    const note = $(element, '.sale-note');
+    expect(textOf(note)).toBe('On sale at 20:00:00: check out from then.');
+    expect($(note, 'time').getAttribute('datetime')).toBe('2026-12-12T20:00:00.000Z');
+    await expectNoAxeViolations(element);
+
+    button(element, 'Checkout').click();
+    await waitFor(() => status(element).startsWith('Not checked out'), 'the refusal');
+    expect(status(element)).toBe(
+      'Not checked out: the Flash Sneaker drop opens at 20:00:00 (in 42 s). Nothing was bought and your cart is kept.',
+    );
+    expect(arranged.store.orders.size).toBe(0);
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('a sale that ended: the line says so, and to remove it', async () => {
+    const arranged = arrangeLimited({ saleEndsAt: '2026-12-12T19:00:00.000Z' });
+    const element = await cartView(arranged);
+    const note = $(element, '.sale-note');
+    expect(textOf(note)).toBe('This sale ended at 19:00:00: remove it to check out.');
+    expect(note.classList.contains('warning')).toBe(true);
     await expectNoAxeViolations(element);
   });
 });

@@ -2,11 +2,11 @@ import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { FakeStore } from '../../testing/fake-store.js';
 import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
-import { $, mount, settle, textOf, waitFor } from '../../testing/dom.js';
+import { $, $$, mount, settle, textOf, waitFor } from '../../testing/dom.js';
 import './order-confirmation.js';
 import type { OrderConfirmation } from './order-confirmation.js';
 
-async function placeOrder() {
+async function placeOrder(email?: string) {
   const store = new FakeStore();
   const hoodie = store.addProduct({ name: 'Zip Hoodie', priceCents: 4900 });
   const mug = store.addProduct({ name: 'Enamel Camp Mug', priceCents: 1400 });
@@ -15,8 +15,17 @@ async function placeOrder() {
     { productId: hoodie.id, quantity: 2 },
     { productId: mug.id, quantity: 1 },
   ]);
-  const order = await shop.checkoutCart(store.cartDto(cartId));
+  const order = await shop.checkoutCart(store.cartDto(cartId), email);
   return { store, shop, order };
+}
+
+async function confirmation({ shop, order }: Awaited<ReturnType<typeof placeOrder>>) {
+  const element = await mount<OrderConfirmation>(
+    html`<order-confirmation .shop=${shop} order-id=${order.id}></order-confirmation>`,
+  );
+  await waitFor(() => textOf(element).includes('Thank you'), 'the order');
+  await settle(element);
+  return element;
 }
 
 describe('order-confirmation', () => {
@@ -85,5 +94,23 @@ describe('order-confirmation', () => {
     );
     await waitFor(() => textOf(element).includes('Order not found'), 'not-found state');
     await expectNoAxeViolations(element);
+  });
+
+  it('shows the email the order was placed with', async () => {
+    const element = await confirmation(await placeOrder(' bea@example.com '));
+    expect(textOf($(element, '[part=email]'))).toBe('bea@example.com');
+    // In the list of the order's facts, named "Email".
+    const email = $(element, '[part=email]');
+    expect(email.localName).toBe('dd');
+    expect(textOf(email.previousElementSibling!)).toBe('Email');
+    await expectNoAxeViolations(element);
+  });
+
+  it('shows no email for an order placed without one', async () => {
+    const placed = await placeOrder();
+    expect(placed.order.email).toBeNull();
+    const element = await confirmation(placed);
+    expect($$(element, '[part=email]')).toEqual([]);
+    expect($$(element, 'dt').map((dt) => textOf(dt))).toEqual(['Order number', 'Placed']);
   });
 });

@@ -1,5 +1,6 @@
 import { html } from 'lit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
 import { type FeedStatus, StockFeed } from '../../live/stock-feed.js';
 import { FakeStore } from '../../testing/fake-store.js';
 import { expectNamedControls, expectNoAxeViolations, expectRole } from '../../testing/a11y.js';
@@ -14,6 +15,8 @@ import {
   textOf,
   waitFor,
 } from '../../testing/dom.js';
+import type { ProductDto } from '../../shop/sdk.js';
+import type { Shop } from '../../shop/shop.js';
 import type { ProductCard } from '../product-card/product-card.js';
 import './product-grid.js';
 import type { OrderPlacedDetail, ProductGrid } from './product-grid.js';
@@ -34,7 +37,7 @@ function arrange() {
   return { store, hoodie, sneaker, feed, shop };
 }
 
-async function grid(arranged: ReturnType<typeof arrange>): Promise<ProductGrid> {
+async function grid(arranged: { shop: Shop; feed?: StockFeed }): Promise<ProductGrid> {
   const element = await mount<ProductGrid>(
     html`<product-grid .shop=${arranged.shop} .feed=${arranged.feed}></product-grid>`,
   );
@@ -262,5 +265,158 @@ describe('product-grid', () => {
     );
     await waitFor(() => textOf(element).includes('could not be loaded'), 'error state');
     await expectNoAxeViolations(element);
+  });
+});
+
+describe('product-grid: drops', () => {
+  /** The service's clock in these tests: 19:59:18 (the tests run in UTC). */
+  const NOW = Date.parse('2026-12-12T19:59:18Z');
+
+  function arrangeDrop(fields: Partial<ProductDto> = {}) {
+    const store = new FakeStore();
+    store.now = () => NOW;
+    const sneaker = store.addProduct({
+      name: 'Flash Sneaker',
+      priceCents: 12900,
+      stock: 5,
+      maxPerCustomer: 2,
+      ...fields,
+    });
+    const cap = store.addProduct({ name: 'Wool Cap', stock: 9, maxPerCustomer: 1 });
+    const hoodie = store.addProduct({ name: 'Zip Hoodie', stock: 80 });
+    const feed = new TestFeed();
+    const shop = store.shop({ feed });
+    return { store, sneaker, cap, hoodie, feed, shop };
+  }
+
+  const emailOf = (element: ProductGrid, name: string) =>
+    $<HTMLInputElement>(cardOf(element, name), 'input[type=email]');
+
+  it('buys a limited product with the email typed, and offers it on the other limited cards', async () => {
+    const arranged = arrangeDrop();
+    const element = await grid(arranged);
+    expect($$(cardOf(element, 'Zip Hoodie'), 'input')).toEqual([]);
+    const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+    await userEvent.fill(emailOf(element, 'Flash Sneaker'), '  ann@example.com ');
+    button(element, 'Buy now: Flash Sneaker').click();
+    const { detail } = await placed;
+    expect(arranged.store.bodies.filter((b) => b.route === 'POST /checkout')).toEqual([
+      {
+        route: 'POST /checkout',
+        body: { productId: arranged.sneaker.id, quantity: 1, email: 'ann@example.com' },
+      },
+    ]);
+    expect(detail.order.email).toBe('ann@example.com');
+    await waitFor(() => status(element).startsWith('Bought'), 'the success message');
+    expect(status(element)).toBe('Bought Flash Sneaker. Your order is confirmed.');
+    await settle(element);
+    expect(emailOf(element, 'Wool Cap').value).toBe('ann@example.com');
+  });
+
+  it('an invalid email sends nothing', async () => {
+    const arranged = arrangeDrop();
+    const element = await grid(arranged);
+    await userEvent.fill(emailOf(element, 'Flash Sneaker'), 'ann@example');
+    button(element, 'Buy now: Flash Sneaker').click();
+    const card = cardOf(element, 'Flash Sneaker');
+    await waitFor(() => $$(card, '[part=email-error]').length > 0, 'the inline error');
+    expect(arranged.store.count('POST /checkout')).toBe(0);
+    expect(status(element)).toBe('');
+    await expectNoAxeViolations(element);
+  });
+
+  it('the limit reached by the same customer under another spelling: said in words', async () => {
+    const arranged = arrangeDrop();
+    await arranged.store.shop().buyNow(arranged.sneaker, 2, 'ann@example.com');
+    const element = await grid(arranged);
+    await userEvent.fill(emailOf(element, 'Flash Sneaker'), 'Ann+drop@Example.com');
+    button(element, 'Buy now: Flash Sneaker').click();
+    await waitFor(() => status(element).includes('limited'), 'the refusal');
+    expect(status(element)).toBe(
+      'Flash Sneaker is limited to 2 per customer, and you have already bought 2 with Ann+drop@Example.com. Nothing was bought.',
+    );
+    expect($(element, '[role=status]').dataset.tone).toBe('error');
+    expect(arranged.store.orders.size).toBe(1);
+    await settle(element);
+    await expectNoAxeViolations(element);
+  });
+
+  it('a sale that ended while the page showed it open: says when, and the card shows it ended', async () => {
+    const arranged = arrangeDrop({ maxPerCustomer: null });
+    const element = await grid(arranged);
+    arranged.store.edit(arranged.sneaker.id, { saleEndsAt: '2026-12-12T19:00:00.000Z' });
+    button(element, 'Buy now: Flash Sneaker').click();
+    await waitFor(() => status(element).includes('ended'), 'the refusal');
+    expect(status(element)).toBe(
+      'The sale of Flash Sneaker ended at 19:00:00. Nothing was bought.',
+    );
+    const card = cardOf(element, 'Flash Sneaker');
+    await waitFor(() => textOf($(card, '[part=badge]')) === 'Sale ended', 'the card to say so');
+    expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(true);
+  });
+
+  /** Every text the live region showed, in order. */
+  function announcements(element: ProductGrid): string[] {
+    const region = $(element, '[role=status]');
+    const said: string[] = [];
+    new MutationObserver(() => {
+      const text = textOf(region);
+      if (text) said.push(text);
+    }).observe(region, { childList: true, characterData: true, subtree: true });
+    return said;
+  }
+
+  it('says once that a drop is on sale, when it opens on the service clock', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(NOW);
+    const store = new FakeStore();
+    // The service's clock is five minutes ahead of the shopper's: the page must count on it.
+    store.now = () => Date.now() + 5 * 60_000;
+    store.addProduct({
+      name: 'Midnight Parka',
+      saleStartsAt: new Date(store.now() + 1500).toISOString(),
+      maxPerCustomer: 2,
+    });
+    store.addProduct({ name: 'Zip Hoodie' });
+    const feed = new TestFeed();
+    const element = await grid({ shop: store.shop({ feed }), feed });
+    const parka = cardOf(element, 'Midnight Parka');
+    const said = announcements(element);
+    expect(textOf($(parka, '[part=sale-window] time'))).toBe('0:02');
+    expect(button(element, 'Buy now: Midnight Parka').disabled).toBe(true);
+
+    await vi.advanceTimersByTimeAsync(1500 + 50); // the card opens
+    await vi.advanceTimersByTimeAsync(250); // drops opening together are named together
+    await settle(element);
+    expect(button(element, 'Buy now: Midnight Parka').disabled).toBe(false);
+    expect(status(element)).toBe('Midnight Parka is on sale now.');
+
+    // Time passing, stock moving and products re-rendering say nothing more.
+    await vi.advanceTimersByTimeAsync(10_000);
+    feed.publish({ productId: parka.product.id, stock: 7, version: 5 });
+    await settle(element);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(textOf(parka)).toContain('7 left');
+    expect(said.filter((text) => text.includes('on sale now'))).toEqual([
+      'Midnight Parka is on sale now.',
+    ]);
+  });
+
+  it('drops opening at the same moment are named in one message', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(NOW);
+    const store = new FakeStore();
+    const startsAt = new Date(NOW + 1000).toISOString();
+    for (const name of ['Midnight Parka', 'Drop Beanie', 'Drop Socks']) {
+      store.addProduct({ name, saleStartsAt: startsAt });
+    }
+    const element = await grid({ shop: store.shop() });
+    const said = announcements(element);
+    await vi.advanceTimersByTimeAsync(1000 + 50);
+    await vi.advanceTimersByTimeAsync(250);
+    await settle(element);
+    expect(said.filter((text) => text.includes('on sale now'))).toEqual([
+      'Midnight Parka, Drop Beanie and Drop Socks are on sale now.',
+    ]);
   });
 });
