@@ -25,10 +25,20 @@ interface ProductRow {
   currency: string;
   stock: number;
   version: number;
+  saleStartsAt: string | null;
+  saleEndsAt: string | null;
+  maxPerCustomer: number | null;
+  compareAtPriceCents: number | null;
+  imageUrl: string | null;
 }
 
 // The two queries of ProductsService.list(), run in parallel as it runs them.
-const PAGE = `select id, sku, name, description, price_cents as "priceCents", currency, stock, version
+const iso = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const PAGE = `select id, sku, name, description, price_cents as "priceCents", currency, stock, version,
+    ${iso('sale_starts_at')} as "saleStartsAt", ${iso('sale_ends_at')} as "saleEndsAt",
+    max_per_customer as "maxPerCustomer", compare_at_price_cents as "compareAtPriceCents",
+    image_url as "imageUrl"
   from products order by name, id limit $1 offset $2`;
 const COUNT = 'select count(*) as total from products';
 
@@ -49,7 +59,13 @@ app.get('/products', async (request) => {
     pool.query<ProductRow>(PAGE, [limit, offset]),
     pool.query<{ total: string }>(COUNT),
   ]);
-  return { items: page.rows, total: Number(count.rows[0].total), limit, offset };
+  return {
+    items: page.rows,
+    serverTime: new Date(),
+    total: Number(count.rows[0].total),
+    limit,
+    offset,
+  };
 });
 
 const shutdown = () => {

@@ -26,13 +26,12 @@ export const toProductDto = (p: Product): ProductDto => ({
   imageUrl: p.imageUrl,
 });
 
-/** A product as the listing reads it: timestamps in epoch milliseconds (numeric, as text). */
-type ProductRow = Omit<ProductDto, 'saleStartsAt' | 'saleEndsAt'> & {
-  saleStartsAt: string | null;
-  saleEndsAt: string | null;
-};
-
-const toDate = (epochMs: string | null) => (epochMs === null ? null : new Date(Number(epochMs)));
+/**
+ * A timestamp column as JSON shows a Date (`2026-12-12T00:00:00.000Z`), formatted by PostgreSQL
+ * so that the listing's rows go out as read. Stored years are 1000 to 9999 (see IsTimestamp).
+ */
+const isoTimestamp = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 type WithDates<T> = Omit<T, 'saleStartsAt' | 'saleEndsAt'> & {
   saleStartsAt?: Date | null;
@@ -68,11 +67,11 @@ export class ProductsService {
    */
   async list(limit: number, offset: number): Promise<ProductPageDto> {
     const connection = this.em.getConnection();
-    const [rows, [{ total }]] = await Promise.all([
-      connection.execute<ProductRow[]>(
+    const [items, [{ total }]] = await Promise.all([
+      connection.execute<ProductDto[]>(
         `select id, sku, name, description, price_cents as "priceCents", currency, stock, version,
-                extract(epoch from sale_starts_at) * 1000 as "saleStartsAt",
-                extract(epoch from sale_ends_at) * 1000 as "saleEndsAt",
+                ${isoTimestamp('sale_starts_at')} as "saleStartsAt",
+                ${isoTimestamp('sale_ends_at')} as "saleEndsAt",
                 max_per_customer as "maxPerCustomer",
                 compare_at_price_cents as "compareAtPriceCents", image_url as "imageUrl"
            from products order by name, id limit ? offset ?`,
@@ -80,11 +79,6 @@ export class ProductsService {
       ),
       connection.execute<{ total: string }[]>('select count(*) as total from products'),
     ]);
-    const items = rows.map((row) => ({
-      ...row,
-      saleStartsAt: toDate(row.saleStartsAt),
-      saleEndsAt: toDate(row.saleEndsAt),
-    }));
     return { items, serverTime: new Date(), total: Number(total), limit, offset };
   }
 
