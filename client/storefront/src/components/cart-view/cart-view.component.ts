@@ -95,7 +95,15 @@ export class CartView extends LitElement {
   }
 
   readonly #load = new Task(this, {
-    task: async ([shop], { signal }) => (shop ? shop.cart(signal) : initialState),
+    task: async ([shop], { signal }) => {
+      if (!shop) return initialState;
+      const cart = await shop.cart(signal);
+      // Opened straight on the cart: its sale notes count on the service's clock, which only a
+      // product page has brought so far.
+      const windowed = cart?.items.some((line) => line.saleStartsAt || line.saleEndsAt);
+      if (windowed && !shop.clock.synced) await shop.syncClock().catch(() => undefined);
+      return cart;
+    },
     args: () => [this.shop] as const,
     onComplete: (cart) => (this.cart = cart),
   });

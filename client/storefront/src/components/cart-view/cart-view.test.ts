@@ -318,6 +318,25 @@ describe('cart-view: limited lines and drops', () => {
     expect($$(element, 'input[type=email]')).toEqual([]);
   });
 
+  it('opened straight on the cart, reads the service clock for its sale notes', async () => {
+    const store = new FakeStore();
+    // The service is 10 minutes ahead of the shopper; the drop opened 5 minutes ago by its clock.
+    store.now = () => Date.now() + 10 * 60_000;
+    const sneaker = store.addProduct({
+      name: 'Flash Sneaker',
+      stock: 10,
+      saleStartsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    });
+    const cartId = store.addCart([{ productId: sneaker.id, quantity: 1 }]);
+    const shop = store.shop({ cartId, emails: memoryEmails(null) });
+    const element = await cartView({ shop });
+    expect(shop.clock.synced).toBe(true);
+    expect(store.requests.filter((r) => r.startsWith('GET /products'))).toHaveLength(1);
+    // By the shopper's own clock the drop would still be 5 minutes away.
+    expect(textOf(element)).not.toContain('On sale');
+    expect($$(element, '.sale-note')).toEqual([]);
+  });
+
   it('an invalid email blocks checkout: inline error on the field, focus on it, no request', async () => {
     const arranged = arrangeLimited();
     const element = await cartView(arranged);
