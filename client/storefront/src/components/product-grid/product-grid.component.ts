@@ -155,6 +155,7 @@ export class ProductGrid extends LitElement {
   }
 
   #applyStock({ productId, stock, version }: StockUpdate): void {
+    let edited = false;
     this.products = this.products.map((product) => {
       if (product.id !== productId) return product;
       // Events can arrive out of order (stream and polling); never go back to an older version.
@@ -162,8 +163,17 @@ export class ProductGrid extends LitElement {
       if (product.stock === stock && (version === undefined || version === product.version)) {
         return product;
       }
+      // A new version with the same stock is an edit by the staff (a drop moved, a new price):
+      // the event carries only the stock, so the product is read again.
+      edited = version !== undefined && product.stock === stock;
       return { ...product, stock, version: version ?? product.version };
     });
+    if (edited) {
+      this.shop.product(productId).then(
+        (fresh) => this.#merge(fresh),
+        () => undefined,
+      );
+    }
   }
 
   #merge(fresh: ProductDto): void {

@@ -355,6 +355,28 @@ describe('product-grid: drops', () => {
     expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(true);
   });
 
+  it('a drop moved by the staff while the page is open: the card counts down to the new start', async () => {
+    const arranged = arrangeDrop({ maxPerCustomer: null });
+    const element = await grid(arranged);
+    expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(false);
+    arranged.store.edit(arranged.sneaker.id, { saleStartsAt: '2026-12-12T20:00:00.000Z' });
+    const edited = arranged.store.products.get(arranged.sneaker.id)!;
+    // The live stream says only that the version moved, with the same stock.
+    arranged.feed.publish({ productId: edited.id, stock: edited.stock, version: edited.version });
+    const card = cardOf(element, 'Flash Sneaker');
+    await waitFor(() => textOf(card).includes('Drop starts in'), 'the countdown');
+    expect(button(element, 'Buy now: Flash Sneaker').disabled).toBe(true);
+    expect(arranged.store.count(`GET /products/${edited.id}`)).toBe(1);
+  });
+
+  it('a sale only moves the stock: no product is read again', async () => {
+    const arranged = arrangeDrop({ maxPerCustomer: null });
+    const element = await grid(arranged);
+    arranged.feed.publish({ productId: arranged.sneaker.id, stock: 4, version: 2 });
+    await waitFor(() => textOf(cardOf(element, 'Flash Sneaker')).includes('4 left'), 'the count');
+    expect(arranged.store.requests.filter((r) => r.startsWith('GET /products/'))).toEqual([]);
+  });
+
   /** Every text the live region showed, in order. */
   function announcements(element: ProductGrid): string[] {
     const region = $(element, '[role=status]');
