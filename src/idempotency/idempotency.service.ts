@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { FastifyRequest } from 'fastify';
+import { inList, recordsOf } from '../common/database/json-parameters';
 import { ValidationFailedError } from '../common/errors';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
 
@@ -100,14 +101,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   /**
    * Claims each key for this transaction, or reads what an earlier request left under it. Keys
    * are inserted in key order, so that two transactions claiming the same keys cannot deadlock.
-   * Lists travel as one JSON parameter of a prepared statement: a batch's keys cost no escaping.
    */
   async claim(em: EntityManager, requests: IdempotentRequest[]): Promise<Map<string, KeyClaim>> {
     const db = em.getKysely();
     const { rows: claimed } = await sql<{ key: string; claim_id: string }>`
       insert into idempotency_keys (key, claim_id, scope, request_hash, expires_at)
       select key, gen_random_uuid(), scope, "requestHash", now() + ${sql.lit(`${KEY_LIFETIME_HOURS} hours`)}::interval
-        from jsonb_to_recordset(${JSON.stringify(requests)}::jsonb)
+        from ${recordsOf(requests)}
           as t(key text, scope text, "requestHash" text)
        order by key
       on conflict (key) do update
@@ -131,9 +131,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     }>`
       select key, claim_id, scope, request_hash, response_status, response_body
         from idempotency_keys
-       where key in (select jsonb_array_elements_text(${JSON.stringify(taken.map((r) => r.key))}::jsonb))`.execute(
-      db,
-    );
+       where key in ${inList(taken.map((r) => r.key))}`.execute(db);
     const byKey = new Map(stored.map((row) => [row.key, row]));
     for (const request of taken) {
       const row = byKey.get(request.key);
@@ -161,16 +159,14 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     if (refusals.length > 0) {
       await sql`
         update idempotency_keys k set response_status = r.status, response_body = r.body
-          from jsonb_to_recordset(${JSON.stringify(refusals)}::jsonb)
+          from ${recordsOf(refusals)}
             as r(key text, status int, body jsonb)
          where k.key = r.key`.execute(db);
     }
     if (released.length > 0) {
       await sql`
         delete from idempotency_keys
-         where key in (select jsonb_array_elements_text(${JSON.stringify(released)}::jsonb))`.execute(
-        db,
-      );
+         where key in ${inList(released)}`.execute(db);
     }
   }
 

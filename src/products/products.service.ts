@@ -42,8 +42,7 @@ type WithDates<T> = Omit<T, 'saleStartsAt' | 'saleEndsAt'> & {
 function productFields<T extends { saleStartsAt?: string | null; saleEndsAt?: string | null }>(
   input: T,
 ): WithDates<T> {
-  const toDate = (value: string | null | undefined) =>
-    value === undefined || value === null ? value : new Date(value);
+  const toDate = (value: string | null | undefined) => (value ? new Date(value) : value);
   const fields = {
     ...input,
     saleStartsAt: toDate(input.saleStartsAt),

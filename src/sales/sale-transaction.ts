@@ -4,7 +4,8 @@ import { Cart, CartItem } from '../cart/cart.entity';
 import { customerKey } from '../checkout/customer-email';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
-import { DomainError, NotFoundError, VersionConflictError } from '../common/errors';
+import { inList } from '../common/database/json-parameters';
+import { DomainError, type ErrorCode, NotFoundError, VersionConflictError } from '../common/errors';
 import { toProblem } from '../common/problem-details';
 import {
   type IdempotencyService,
@@ -24,7 +25,7 @@ export type SaleOutcome = Order | IdempotentReplay | DomainError;
  * a retry. Others give the key back, to be used again: a stale expectedVersion (the purchase did
  * not really run), and a sale not started yet (the same request may succeed once it starts).
  */
-const KEPT_REFUSALS = new Set([
+const KEPT_REFUSALS = new Set<ErrorCode>([
   'NOT_FOUND',
   'OUT_OF_STOCK',
   'SALE_ENDED',
@@ -147,7 +148,7 @@ async function lockRows<T extends Cart | Product>(
   const table = em.getMetadata().get(entity).tableName;
   const { rows } = await sql<Record<string, unknown>>`
     select * from ${sql.table(table)}
-     where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)
+     where id in ${inList(ids, 'uuid')}
      order by id for no key update`.execute(em.getKysely());
   return rows.map((row) => em.map(entity, row as never));
 }
@@ -206,8 +207,8 @@ async function unitsBoughtByCustomer(
   const { rows } = await sql<{ customer: string; productId: string; units: number }>`
     select o.customer, i.product_id as "productId", sum(i.quantity)::int as units
       from orders o join order_items i on i.order_id = o.id
-     where o.customer in (select jsonb_array_elements_text(${JSON.stringify(customers)}::jsonb))
-       and i.product_id in (select jsonb_array_elements_text(${JSON.stringify(limited)}::jsonb)::uuid)
+     where o.customer in ${inList(customers)}
+       and i.product_id in ${inList(limited, 'uuid')}
      group by o.customer, i.product_id`.execute(em.getKysely());
   return new Map(rows.map((row) => [boughtKey(row.customer, row.productId), row.units]));
 }

@@ -255,16 +255,12 @@ describe('request bodies generated from openapi/openapi.json', () => {
       /** Sends one body; the document's verdict on it must be the service's. */
       const judge = async (body: unknown) => {
         const stored =
-          operationId === 'updateProduct'
-            ? (await api(t.baseUrl, 'GET', path)).body
-            : operationId === 'createProduct'
-              ? {}
-              : undefined;
+          operationId === 'updateProduct' ? (await api(t.baseUrl, 'GET', path)).body : undefined;
         const refusedByDocument =
           (body === undefined && operation.requestBody!.required !== false) ||
           (body !== undefined && !accepts(body)) ||
           namesAProductTwice(body) ||
-          (stored !== undefined && breaksAProductRule(body, stored));
+          (operationId.endsWith('Product') && breaksAProductRule(body, stored));
         const before = refusedByDocument ? await fingerprint(t.db) : undefined;
         const response = await api(t.baseUrl, method.toUpperCase(), path, body, headers);
         const outcome = `${response.status} ${JSON.stringify(response.body)}`;
