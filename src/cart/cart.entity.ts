@@ -2,7 +2,6 @@ import { Collection, OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { Check, Entity, Enum, ManyToOne, OneToMany, Property } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
 import { Product } from '../products/product.entity';
-import { CartCheckedOutError, CartEmptyError } from './cart.errors';
 
 export enum CartStatus {
   Open = 'open',
@@ -23,17 +22,6 @@ export class Cart extends BaseEntity<'status' | 'version'> {
     orderBy: { addedAt: 'asc' },
   })
   items = new Collection<CartItem>(this);
-
-  /** Only an open cart with lines can be checked out; a cart yields one order at most. */
-  assertCanCheckOut(lineCount: number): void {
-    if (this.status === CartStatus.CheckedOut) throw new CartCheckedOutError(this.id);
-    if (lineCount === 0) throw new CartEmptyError(this.id);
-  }
-
-  checkOut(lineCount: number): void {
-    this.assertCanCheckOut(lineCount);
-    this.status = CartStatus.CheckedOut;
-  }
 
   /** Lines live in their own table; touching the cart makes every change bump its version. */
   touch(): void {

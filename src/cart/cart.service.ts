@@ -1,15 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { AppConfig } from '../common/config';
 import { Coalescer, type Outcome } from '../common/coalescer';
-import { type DomainError, NotFoundError } from '../common/errors';
+import { inList, recordsOf } from '../common/database/json-parameters';
+import { isoTimestamp } from '../common/database/timestamps';
+import { DomainError, NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
 import { Cart, CartItem, CartStatus } from './cart.entity';
 import { CartCheckedOutError, currencyMismatch } from './cart.errors';
 import type { CartDto, CartLineInput } from './dto/cart.dto';
 
-export function toCartDto(cart: Cart): CartDto {
-  const items = cart.items.getItems().map(({ product, quantity }) => ({
+/** What a cart line shows of its product. */
+type LineProduct = Pick<
+  Product,
+  | 'id'
+  | 'name'
+  | 'priceCents'
+  | 'currency'
+  | 'stock'
+  | 'maxPerCustomer'
+  | 'saleStartsAt'
+  | 'saleEndsAt'
+>;
+
+function cartDto(
+  cart: { id: string; version: number; status: CartStatus },
+  lines: { product: LineProduct; quantity: number }[],
+): CartDto {
+  const items = lines.map(({ product, quantity }) => ({
     productId: product.id,
     name: product.name,
     priceCents: product.priceCents,
@@ -26,9 +46,11 @@ export function toCartDto(cart: Cart): CartDto {
     status: cart.status,
     items,
     subtotalCents: items.reduce((sum, line) => sum + line.lineTotalCents, 0),
-    currency: cart.items.getItems()[0]?.product.currency ?? null,
+    currency: lines[0]?.product.currency ?? null,
   };
 }
+
+export const toCartDto = (cart: Cart): CartDto => cartDto(cart, cart.items.getItems());
 
 /** New carts created in one transaction at most. */
 const MAX_CARTS_PER_BATCH = 500;
@@ -56,37 +78,74 @@ export class CartService {
     return this.creations.submit(lines);
   }
 
-  /** Each cart is created or refused on its own (a missing product, mixed currencies). */
-  private createBatch(batch: CartLineInput[][]): Promise<Outcome<CartDto>[]> {
-    return this.em.fork().transactional(async (em) => {
-      const ids = [...new Set(batch.flat().map((line) => line.productId))];
-      const products = new Map(
-        (ids.length === 0 ? [] : await em.find(Product, { id: { $in: ids } })).map((p) => [
-          p.id,
-          p,
-        ]),
-      );
-      const outcomes = batch.map((lines): Cart | DomainError => {
-        const missing = lines.find((line) => !products.has(line.productId));
-        if (missing) return new NotFoundError('Product', missing.productId);
-        const cartProducts = lines.map((line) => products.get(line.productId)!);
-        const mismatch = currencyMismatch(cartProducts);
-        if (mismatch) return mismatch;
-        const cart = new Cart();
-        cart.version = 1;
-        lines.forEach(({ quantity }, i) =>
-          cart.items.add(new CartItem(cart, cartProducts[i], quantity)),
-        );
-        return cart;
-      });
-      const carts = outcomes.filter((outcome) => outcome instanceof Cart);
-      if (carts.length > 0) {
-        await em.insertMany(carts);
-        const items = carts.flatMap((cart) => cart.items.getItems());
-        if (items.length > 0) await em.insertMany(items);
-      }
-      return outcomes.map((outcome) => (outcome instanceof Cart ? toCartDto(outcome) : outcome));
+  /**
+   * Each cart is created or refused on its own (a missing product, mixed currencies). The
+   * products are read as plain rows, and the carts and their lines written by one statement:
+   * a new cart has nothing to lock, and one statement is atomic without a transaction.
+   */
+  private async createBatch(batch: CartLineInput[][]): Promise<Outcome<CartDto>[]> {
+    const db = this.em.getKysely();
+    const ids = [...new Set(batch.flat().map((line) => line.productId))];
+    const { rows } =
+      ids.length === 0
+        ? { rows: [] }
+        : await sql<
+            Omit<LineProduct, 'saleStartsAt' | 'saleEndsAt'> & {
+              saleStartsAt: string | null;
+              saleEndsAt: string | null;
+            }
+          >`
+            select id, name, price_cents as "priceCents", currency, stock,
+                   max_per_customer as "maxPerCustomer",
+                   ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
+                   ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
+              from products where id in ${inList(ids, 'uuid')}`.execute(db);
+    const products = new Map<string, LineProduct>(
+      rows.map((row) => [
+        row.id,
+        {
+          ...row,
+          saleStartsAt: row.saleStartsAt === null ? null : new Date(row.saleStartsAt),
+          saleEndsAt: row.saleEndsAt === null ? null : new Date(row.saleEndsAt),
+        },
+      ]),
+    );
+    const outcomes = batch.map((lines): CartDto | DomainError => {
+      const missing = lines.find((line) => !products.has(line.productId));
+      if (missing) return new NotFoundError('Product', missing.productId);
+      const cartLines = lines.map(({ productId, quantity }) => ({
+        product: products.get(productId)!,
+        quantity,
+      }));
+      const mismatch = currencyMismatch(cartLines.map((line) => line.product));
+      if (mismatch) return mismatch;
+      return cartDto({ id: randomUUID(), version: 1, status: CartStatus.Open }, cartLines);
     });
+    const carts = outcomes.filter(
+      (outcome): outcome is CartDto => !(outcome instanceof DomainError),
+    );
+    if (carts.length > 0) {
+      // Lines keep the order given: `added_at` orders a cart's lines, one microsecond apart.
+      const lines = carts.flatMap((cart) =>
+        cart.items.map((item, position) => ({
+          cart: cart.id,
+          product: item.productId,
+          quantity: item.quantity,
+          position,
+        })),
+      );
+      await sql`
+        with new_carts as (
+          insert into carts (id) select id from ${recordsOf(carts.map(({ id }) => ({ id })))}
+            as t(id uuid)
+        )
+        insert into cart_items (cart_id, product_id, quantity, added_at)
+        select cart, product, quantity, now() + position * interval '1 microsecond'
+          from ${recordsOf(lines)} as t(cart uuid, product uuid, quantity int, position int)`.execute(
+        db,
+      );
+    }
+    return outcomes;
   }
 
   async get(id: string): Promise<CartDto> {

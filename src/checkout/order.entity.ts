@@ -11,16 +11,16 @@ import {
 } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Cart } from '../cart/cart.entity';
-import { currencyMismatch } from '../cart/cart.errors';
 import { Product } from '../products/product.entity';
-import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
-import { customerKey } from './customer-email';
 
 export enum OrderStatus {
   Confirmed = 'confirmed',
 }
 
-/** An order is written once, in the transaction that takes its stock, and never updated. */
+/**
+ * An order is written once, in the transaction that takes its stock (by `insertOrders`, from a
+ * `newOrder`), and never updated; the entity maps it for reading.
+ */
 @Entity({ tableName: 'orders' })
 // Partial: the orders of a flash sale without an email cost no index entry.
 @Index({
@@ -64,35 +64,6 @@ export class Order {
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
-
-  /** Lines must share one currency, and the total must fit the column. */
-  constructor(
-    lines: { product: Product; quantity: number }[],
-    {
-      cart,
-      idempotencyClaim,
-      email,
-    }: { cart?: Cart; idempotencyClaim?: string; email?: string } = {},
-  ) {
-    const mismatch = currencyMismatch(lines.map(({ product }) => product));
-    if (mismatch) throw mismatch;
-    const totalCents = lines.reduce(
-      (sum, { product, quantity }) => sum + product.priceCents * quantity,
-      0,
-    );
-    if (totalCents > MAX_ORDER_TOTAL_CENTS) throw new OrderTotalTooLargeError(totalCents);
-    this.cart = cart;
-    this.idempotencyClaim = idempotencyClaim;
-    if (email) {
-      this.email = email.trim();
-      this.customer = customerKey(email);
-    }
-    this.currency = lines[0].product.currency;
-    this.totalCents = totalCents;
-    lines.forEach(({ product, quantity }, position) => {
-      this.items.add(new OrderItem(this, position, product, quantity));
-    });
-  }
 }
 
 /** One line of an order; name and unit price are copied at purchase time. */
@@ -118,13 +89,4 @@ export class OrderItem {
 
   @Property({ type: 'integer' })
   unitPriceCents: number;
-
-  constructor(order: Order, position: number, product: Product, quantity: number) {
-    this.order = order;
-    this.position = position;
-    this.product = product;
-    this.productName = product.name;
-    this.quantity = quantity;
-    this.unitPriceCents = product.priceCents;
-  }
 }

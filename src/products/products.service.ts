@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { isoTimestamp } from '../common/database/timestamps';
 import { NotFoundError } from '../common/errors';
 import type {
   CreateProductDto,
@@ -25,13 +26,6 @@ export const toProductDto = (p: Product): ProductDto => ({
   compareAtPriceCents: p.compareAtPriceCents,
   imageUrl: p.imageUrl,
 });
-
-/**
- * A timestamp column as JSON shows a Date (`2026-12-12T00:00:00.000Z`), formatted by PostgreSQL
- * so that the listing's rows go out as read. Stored years are 1000 to 9999 (see IsTimestamp).
- */
-const isoTimestamp = (column: string) =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 type WithDates<T> = Omit<T, 'saleStartsAt' | 'saleEndsAt'> & {
   saleStartsAt?: Date | null;

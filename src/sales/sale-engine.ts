@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Order } from '../checkout/order.entity';
-import { toOrderDto } from '../checkout/order.mapper';
 import { AppConfig } from '../common/config';
 import { Coalescer } from '../common/coalescer';
 import { retryOnConflict } from '../common/retry';
@@ -40,14 +38,7 @@ export class SaleEngine {
     this.purchases = new Coalescer(
       (batch) =>
         retryOnConflict(
-          () =>
-            em
-              .fork()
-              .transactional(async (tx) =>
-                (await sellBatch(tx, batch, idempotency)).map((outcome) =>
-                  outcome instanceof Order ? toOrderDto(outcome) : outcome,
-                ),
-              ),
+          () => em.fork().transactional((tx) => sellBatch(tx, batch, idempotency)),
           undefined,
           () => metrics.lockRetries.inc({ operation: 'sale_batch' }),
         ),

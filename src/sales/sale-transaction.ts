@@ -1,7 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { Cart, CartItem } from '../cart/cart.entity';
+import {
+  assertCanCheckOut,
+  type CartToCheckOut,
+  checkOut,
+  lockCartsForCheckout,
+  markCheckedOut,
+} from '../cart/cart-checkout';
 import { customerKey } from '../checkout/customer-email';
+import type { OrderDto } from '../checkout/dto/checkout.dto';
+import { insertOrders, type NewOrder, newOrder } from '../checkout/new-orders';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
 import { inList } from '../common/database/json-parameters';
@@ -18,7 +26,7 @@ import { OutOfStockError } from '../products/products.errors';
 import type { CartPurchase, ProductPurchase, Purchase } from './purchase';
 
 /** How one purchase of a batch ended. */
-export type SaleOutcome = Order | IdempotentReplay | DomainError;
+export type SaleOutcome = OrderDto | IdempotentReplay | DomainError;
 
 /**
  * Refusals decided by the purchase itself, kept under its Idempotency-Key and answered again to
@@ -43,11 +51,14 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 /**
  * Serves a batch of purchases in one transaction:
  *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
- *      them), then locks the products touched, in id order (see `lockRows`), so that batches of
- *      other instances wait rather than race;
+ *      them), then locks the products touched, in id order (see `lockProducts`), so that
+ *      batches of other instances wait rather than race;
  *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
- *   3. writes the orders and their lines with multi-row inserts, one versioned update per
- *      product and cart touched, and the refusals to answer again under their keys.
+ *   3. writes the orders and their lines in one statement, marks the carts checked out, makes
+ *      one versioned update per product touched, and keeps the refusals to answer again under
+ *      their keys.
+ * Only the products are entities here: everything else is read and written as plain rows, a
+ * statement per kind whatever the batch's size.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
 export async function sellBatch(
@@ -55,23 +66,13 @@ export async function sellBatch(
   purchases: Purchase[],
   idempotency: IdempotencyService,
 ): Promise<SaleOutcome[]> {
-  const cartIds = distinctSorted(
-    purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
+  const db = em.getKysely();
+  const carts = await lockCartsForCheckout(
+    db,
+    distinctSorted(
+      purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
+    ),
   );
-  const carts = byId(await lockRows(em, Cart, cartIds));
-  const cartLines = new Map<string, CartItem[]>();
-  if (carts.size > 0) {
-    const items = await em.find(
-      CartItem,
-      { cart: { $in: [...carts.keys()] } },
-      { orderBy: { addedAt: 'asc' } },
-    );
-    for (const item of items) {
-      const lines = cartLines.get(item.cart.id) ?? [];
-      lines.push(item);
-      cartLines.set(item.cart.id, lines);
-    }
-  }
   // Keys before products: the product locks, which every batch of every instance waits for, are
   // then held for the shortest time. Every batch takes carts, keys, products in this order.
   const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
@@ -81,13 +82,14 @@ export async function sellBatch(
 
   const productIds = distinctSorted([
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
-    ...[...cartLines.values()].flat().map((item) => item.product.id),
+    ...[...carts.values()].flatMap((cart) => cart.lines.map((line) => line.productId)),
   ]);
-  const products = byId(await lockRows(em, Product, productIds));
+  const products = byId(await lockProducts(em, productIds));
   // Read under the product locks: every order of these products that committed before is seen.
   const bought = await unitsBoughtByCustomer(em, purchases, products);
   const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
 
+  const orders: NewOrder[] = [];
   const outcomes = purchases.map((purchase): SaleOutcome => {
     const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
     if (claim?.kind === 'replay') return claim.replay;
@@ -95,21 +97,25 @@ export async function sellBatch(
     if (claim?.kind === 'created') return replayOf(earlier.get(claim.claimId));
     const claimId = claim?.claimId;
     try {
-      return purchase.kind === 'product'
-        ? sellProduct(purchase, sale, claimId)
-        : sellCart(purchase, carts, cartLines, sale, claimId);
+      const order =
+        purchase.kind === 'product'
+          ? sellProduct(purchase, sale, claimId)
+          : sellCart(purchase, carts, sale, claimId);
+      orders.push(order);
+      return order.dto;
     } catch (error) {
       if (error instanceof DomainError) return error;
       throw error;
     }
   });
 
-  const orders = outcomes.filter((o): o is Order => o instanceof Order);
   if (orders.length > 0) {
-    // insertMany writes the rows without the unit of work's change-set computation; the flush
-    // is then only the versioned updates of the products and carts.
-    await em.insertMany(orders);
-    await em.insertMany(orders.flatMap((order) => order.items.getItems()));
+    await insertOrders(db, orders);
+    await markCheckedOut(
+      db,
+      orders.flatMap((order) => order.cartId ?? []),
+    );
+    // The products' versioned updates: the unit of work holds only the locked products.
     await em.flush();
   }
 
@@ -119,8 +125,8 @@ export async function sellBatch(
     if (!key || claims.get(key)?.kind !== 'fresh') return;
     const outcome = outcomes[i];
     // A created order needs nothing more: it carries the key's claim, and is its answer.
-    if (outcome instanceof Order) return;
-    if (outcome instanceof DomainError && KEPT_REFUSALS.has(outcome.code)) {
+    if (!(outcome instanceof DomainError)) return;
+    if (KEPT_REFUSALS.has(outcome.code)) {
       const problem = toProblem(outcome);
       completions.push({ key, status: problem.status, body: problem });
     } else {
@@ -132,25 +138,21 @@ export async function sellBatch(
 }
 
 /**
- * Reads and locks rows in id order for the rest of the transaction, so that the batches of every
- * instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still
- * excludes other writers, but not the key-share locks that inserting a cart line or an order line
- * takes on the row it references, so a shopper filling a cart never waits for (or deadlocks with)
- * a sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence a statement of its own, whose
- * rows `em.map` makes managed entities (initialising any reference already loaded).
+ * Reads and locks the products in id order for the rest of the transaction, so that the batches
+ * of every instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR
+ * UPDATE: it still excludes other writers, but not the key-share locks that inserting a cart line
+ * or an order line takes on the row it references, so a shopper filling a cart never waits for
+ * (or deadlocks with) a sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence a
+ * statement of its own, whose rows `em.map` makes managed entities: their stock is then written
+ * by the unit of work, with the versioned update that raises OptimisticLockError.
  */
-async function lockRows<T extends Cart | Product>(
-  em: EntityManager,
-  entity: new (...args: never[]) => T,
-  ids: string[],
-): Promise<T[]> {
+async function lockProducts(em: EntityManager, ids: string[]): Promise<Product[]> {
   if (ids.length === 0) return [];
-  const table = em.getMetadata().get(entity).tableName;
   const { rows } = await sql<Record<string, unknown>>`
-    select * from ${sql.table(table)}
+    select * from products
      where id in ${inList(ids, 'uuid')}
      order by id for no key update`.execute(em.getKysely());
-  return rows.map((row) => em.map(entity, row as never));
+  return rows.map((row) => em.map(Product, row as never));
 }
 
 /** The orders that earlier requests created under the keys found taken, by claim id. */
@@ -255,7 +257,7 @@ function sellProduct(
   { productId, quantity, expectedVersion, email }: ProductPurchase,
   sale: SaleState,
   idempotencyClaim?: string,
-): Order {
+): NewOrder {
   const product = sale.products.get(productId);
   if (!product) throw new NotFoundError('Product', productId);
   // The version moves once per batch: an earlier purchase of this batch already changed it.
@@ -268,28 +270,28 @@ function sellProduct(
   }
   const lines = [{ product, quantity }];
   const customer = assertSellable(lines, email, sale, { itemised: false });
-  const order = new Order(lines, { idempotencyClaim, email });
+  const order = newOrder(lines, { idempotencyClaim, email });
   grant(lines, customer, sale);
   return order;
 }
 
 function sellCart(
   { cartId, email }: CartPurchase,
-  carts: Map<string, Cart>,
-  cartLines: Map<string, CartItem[]>,
+  carts: Map<string, CartToCheckOut>,
   sale: SaleState,
   idempotencyClaim?: string,
-): Order {
+): NewOrder {
   const cart = carts.get(cartId);
   if (!cart) throw new NotFoundError('Cart', cartId);
-  const lines = (cartLines.get(cartId) ?? []).map(({ product, quantity }) => ({
-    product,
+  assertCanCheckOut(cart);
+  // Every product of a locked cart's lines is locked: cart lines reference their product.
+  const lines = cart.lines.map(({ productId, quantity }) => ({
+    product: sale.products.get(productId)!,
     quantity,
   }));
-  cart.assertCanCheckOut(lines.length);
   const customer = assertSellable(lines, email, sale, { itemised: true });
-  const order = new Order(lines, { cart, idempotencyClaim, email });
-  cart.checkOut(lines.length);
+  const order = newOrder(lines, { cartId, idempotencyClaim, email });
+  checkOut(cart);
   grant(lines, customer, sale);
   return order;
 }
