@@ -1,4 +1,4 @@
-import { type QueryExecutorProvider, sql } from 'kysely';
+import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 import { inList } from '../common/database/json-parameters';
 import { CartStatus } from './cart.entity';
 import { CartCheckedOutError, CartEmptyError } from './cart.errors';
@@ -49,10 +49,12 @@ export function checkOut(cart: CartToCheckOut): void {
   cart.status = CartStatus.CheckedOut;
 }
 
-/** Marks carts checked out, moving their version as any change of a cart does. */
-export async function markCheckedOut(db: QueryExecutorProvider, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`
-    update carts set status = ${CartStatus.CheckedOut}, version = version + 1, updated_at = now()
-     where id in ${inList(ids, 'uuid')}`.execute(db);
-}
+/** The statement that marks carts checked out, moving their version as any change of a cart does. */
+export const checkOutStatements = (ids: string[]): RawBuilder<unknown>[] =>
+  ids.length === 0
+    ? []
+    : [
+        sql`
+          update carts set status = ${CartStatus.CheckedOut}, version = version + 1, updated_at = now()
+           where id in ${inList(ids, 'uuid')}`,
+      ];

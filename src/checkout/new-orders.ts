@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type QueryExecutorProvider, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { currencyMismatch } from '../cart/cart.errors';
 import { recordsOf } from '../common/database/json-parameters';
 import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
@@ -61,13 +61,14 @@ export function newOrder(
 }
 
 /**
- * Writes orders and their lines in one statement, whatever their number: the rows travel as two
- * JSON parameters (the lines' foreign key to their order is checked at the end of the
- * statement, when both inserts are done). Orders are never updated, so they need none of the
- * unit of work's bookkeeping; `Order` and `OrderItem` map the same tables for reading.
+ * The statements that write orders and their lines, whatever their number: the rows travel as
+ * JSON parameters. Run together in one statement (as data-modifying WITH clauses), the lines'
+ * foreign key to their order is checked at its end, when both are written. Orders are never
+ * updated, so they need none of the unit of work's bookkeeping; `Order` and `OrderItem` map the
+ * same tables for reading.
  */
-export async function insertOrders(db: QueryExecutorProvider, orders: NewOrder[]): Promise<void> {
-  if (orders.length === 0) return;
+export function orderInserts(orders: NewOrder[]): RawBuilder<unknown>[] {
+  if (orders.length === 0) return [];
   const rows = orders.map(({ dto, cartId, idempotencyClaim, customer }) => ({
     id: dto.id,
     total: dto.totalCents,
@@ -88,19 +89,18 @@ export async function insertOrders(db: QueryExecutorProvider, orders: NewOrder[]
       price: item.unitPriceCents,
     })),
   );
-  await sql`
-    with new_orders as (
+  return [
+    sql`
       insert into orders
              (id, status, total_cents, currency, cart_id, idempotency_claim, email, customer, created_at)
       select id, 'confirmed', total, currency, cart, claim, email, customer, at
         from ${recordsOf(rows)}
           as t(id uuid, total int, currency text, cart uuid, claim uuid, email text, customer text,
-               at timestamptz)
-    )
-    insert into order_items (order_id, position, product_id, product_name, quantity, unit_price_cents)
-    select "order", position, product, name, quantity, price
-      from ${recordsOf(lines)}
-        as t("order" uuid, position smallint, product uuid, name text, quantity int, price int)`.execute(
-    db,
-  );
+               at timestamptz)`,
+    sql`
+      insert into order_items (order_id, position, product_id, product_name, quantity, unit_price_cents)
+      select "order", position, product, name, quantity, price
+        from ${recordsOf(lines)}
+          as t("order" uuid, position smallint, product uuid, name text, quantity int, price int)`,
+  ];
 }

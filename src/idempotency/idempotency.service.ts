@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import { inList, recordsOf } from '../common/database/json-parameters';
 import { ValidationFailedError } from '../common/errors';
@@ -151,23 +151,27 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     return claims;
   }
 
-  /** Keeps the refusals to answer again, and gives back the keys whose outcome is not kept. */
-  async complete(em: EntityManager, completions: KeyCompletion[]): Promise<void> {
-    const db = em.getKysely();
+  /**
+   * The statements that keep the refusals to answer again, and give back the keys whose outcome
+   * is not kept; the caller runs them in the transaction that claimed the keys.
+   */
+  completionStatements(completions: KeyCompletion[]): RawBuilder<unknown>[] {
     const refusals = completions.filter((c) => !('release' in c));
     const released = completions.filter((c) => 'release' in c).map((c) => c.key);
-    if (refusals.length > 0) {
-      await sql`
-        update idempotency_keys k set response_status = r.status, response_body = r.body
-          from ${recordsOf(refusals)}
-            as r(key text, status int, body jsonb)
-         where k.key = r.key`.execute(db);
-    }
-    if (released.length > 0) {
-      await sql`
-        delete from idempotency_keys
-         where key in ${inList(released)}`.execute(db);
-    }
+    return [
+      ...(refusals.length === 0
+        ? []
+        : [
+            sql`
+              update idempotency_keys k set response_status = r.status, response_body = r.body
+                from ${recordsOf(refusals)}
+                  as r(key text, status int, body jsonb)
+               where k.key = r.key`,
+          ]),
+      ...(released.length === 0
+        ? []
+        : [sql`delete from idempotency_keys where key in ${inList(released)}`]),
+    ];
   }
 
   onModuleInit(): void {

@@ -1,14 +1,6 @@
 import { Check, Entity, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../common/base.entity';
-import { type DomainError, type FieldError, ValidationFailedError } from '../common/errors';
-import {
-  EmailRequiredError,
-  OutOfStockError,
-  PurchaseLimitReachedError,
-  SaleEndedError,
-  SaleNotStartedError,
-  type StockShortage,
-} from './products.errors';
+import { type FieldError, ValidationFailedError } from '../common/errors';
 
 export const STOCK_CHANNEL = 'stock_changed';
 
@@ -80,41 +72,6 @@ export class Product extends BaseEntity<
   @Property({ length: 2048, nullable: true })
   imageUrl: string | null = null;
 
-  /**
-   * The stock rule: a purchase is served whole or not at all, never below zero. What `quantity`
-   * would lack, or undefined when the stock covers it.
-   */
-  shortage(quantity: number): StockShortage | undefined {
-    return quantity <= this.stock
-      ? undefined
-      : { productId: this.id, requested: quantity, available: this.stock };
-  }
-
-  /**
-   * The drop's rules, in the order a shopper can act on them: an email where the product is
-   * limited per customer, the sale window at `now`, then the limit, counted across the
-   * customer's orders (`bought` is what they bought of it before). What refuses the purchase of
-   * `quantity` units, or undefined when these rules allow it; the stock is `shortage`'s.
-   */
-  saleRefusal(
-    quantity: number,
-    now: Date,
-    customer: { email?: string; bought: number },
-  ): DomainError | undefined {
-    const limit = this.maxPerCustomer;
-    if (limit !== null && !customer.email) return new EmailRequiredError(this.id, limit);
-    if (this.saleStartsAt && now < this.saleStartsAt) {
-      return new SaleNotStartedError(this.id, this.saleStartsAt, now);
-    }
-    if (this.saleEndsAt && now >= this.saleEndsAt) {
-      return new SaleEndedError(this.id, this.saleEndsAt);
-    }
-    if (limit !== null && customer.bought + quantity > limit) {
-      return new PurchaseLimitReachedError(this.id, limit, Math.max(0, limit - customer.bought));
-    }
-    return undefined;
-  }
-
   /** Rules between fields, checked after every create or edit (the database checks them too). */
   assertConsistent(): void {
     const errors: FieldError[] = [];
@@ -128,12 +85,6 @@ export class Product extends BaseEntity<
       errors.push({ field: 'saleEndsAt', message: 'saleEndsAt must be later than saleStartsAt' });
     }
     if (errors.length > 0) throw new ValidationFailedError(errors);
-  }
-
-  take(quantity: number): void {
-    const short = this.shortage(quantity);
-    if (short) throw new OutOfStockError([short]);
-    this.stock -= quantity;
   }
 
   constructor(init: {

@@ -1,15 +1,15 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 import {
   assertCanCheckOut,
   type CartToCheckOut,
   checkOut,
+  checkOutStatements,
   lockCartsForCheckout,
-  markCheckedOut,
 } from '../cart/cart-checkout';
 import { customerKey } from '../checkout/customer-email';
 import type { OrderDto } from '../checkout/dto/checkout.dto';
-import { insertOrders, type NewOrder, newOrder } from '../checkout/new-orders';
+import { type NewOrder, newOrder, orderInserts } from '../checkout/new-orders';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
 import { inList } from '../common/database/json-parameters';
@@ -21,7 +21,15 @@ import {
   type KeyClaim,
   type KeyCompletion,
 } from '../idempotency/idempotency.service';
-import { Product } from '../products/product.entity';
+import {
+  assertStockWritten,
+  lockProductsForSale,
+  type ProductOnSale,
+  saleRefusal,
+  shortage,
+  stockUpdate,
+  take,
+} from '../products/product-sale';
 import { OutOfStockError } from '../products/products.errors';
 import type { CartPurchase, ProductPurchase, Purchase } from './purchase';
 
@@ -51,14 +59,13 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 /**
  * Serves a batch of purchases in one transaction:
  *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
- *      them), then locks the products touched, in id order (see `lockProducts`), so that
+ *      them), then locks the products touched, in id order (see `lockProductsForSale`), so that
  *      batches of other instances wait rather than race;
  *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
- *   3. writes the orders and their lines in one statement, marks the carts checked out, makes
- *      one versioned update per product touched, and keeps the refusals to answer again under
- *      their keys.
- * Only the products are entities here: everything else is read and written as plain rows, a
- * statement per kind whatever the batch's size.
+ *   3. writes, in one statement: the orders and their lines, the carts checked out, one
+ *      versioned update per product sold from, and the refusals kept under their keys.
+ * Rows are read and written as plain rows, with JSON parameters: a batch costs the same few
+ * round trips whatever its size, and no unit-of-work bookkeeping per order.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
 export async function sellBatch(
@@ -84,7 +91,7 @@ export async function sellBatch(
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
     ...[...carts.values()].flatMap((cart) => cart.lines.map((line) => line.productId)),
   ]);
-  const products = byId(await lockProducts(em, productIds));
+  const products = byId(await lockProductsForSale(db, productIds));
   // Read under the product locks: every order of these products that committed before is seen.
   const bought = await unitsBoughtByCustomer(em, purchases, products);
   const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
@@ -109,16 +116,6 @@ export async function sellBatch(
     }
   });
 
-  if (orders.length > 0) {
-    await insertOrders(db, orders);
-    await markCheckedOut(
-      db,
-      orders.flatMap((order) => order.cartId ?? []),
-    );
-    // The products' versioned updates: the unit of work holds only the locked products.
-    await em.flush();
-  }
-
   const completions: KeyCompletion[] = [];
   purchases.forEach((purchase, i) => {
     const key = purchase.idempotency?.key;
@@ -133,26 +130,36 @@ export async function sellBatch(
       completions.push({ key, release: true });
     }
   });
-  if (completions.length > 0) await idempotency.complete(em, completions);
+
+  const sold = [...sale.touched].map((id) => products.get(id)!);
+  await writeAll(db, sold, [
+    ...orderInserts(orders),
+    ...checkOutStatements(orders.flatMap((order) => order.cartId ?? [])),
+    ...idempotency.completionStatements(completions),
+  ]);
   return outcomes;
 }
 
 /**
- * Reads and locks the products in id order for the rest of the transaction, so that the batches
- * of every instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR
- * UPDATE: it still excludes other writers, but not the key-share locks that inserting a cart line
- * or an order line takes on the row it references, so a shopper filling a cart never waits for
- * (or deadlocks with) a sale in flight. MikroORM's lock modes stop at FOR UPDATE, hence a
- * statement of its own, whose rows `em.map` makes managed entities: their stock is then written
- * by the unit of work, with the versioned update that raises OptimisticLockError.
+ * Runs a batch's writes as one statement, so that they cost one round trip whatever the batch
+ * holds: each statement a data-modifying WITH clause, the stock update among them. PostgreSQL
+ * runs them all, on one snapshot; the foreign keys are checked at the end.
  */
-async function lockProducts(em: EntityManager, ids: string[]): Promise<Product[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await sql<Record<string, unknown>>`
-    select * from products
-     where id in ${inList(ids, 'uuid')}
-     order by id for no key update`.execute(em.getKysely());
-  return rows.map((row) => em.map(Product, row as never));
+async function writeAll(
+  db: QueryExecutorProvider,
+  sold: ProductOnSale[],
+  statements: RawBuilder<unknown>[],
+): Promise<void> {
+  if (sold.length === 0 && statements.length === 0) return;
+  const stock = sold.length === 0 ? sql`select null::uuid as id where false` : stockUpdate(sold);
+  const clauses = [
+    sql`stock as (${stock})`,
+    ...statements.map((statement, i) => sql`${sql.raw(`write_${i}`)} as (${statement})`),
+  ];
+  const { rows } = await sql<{ updated: number }>`
+    with ${sql.join(clauses)}
+    select count(*)::int as updated from stock`.execute(db);
+  assertStockWritten(sold, rows[0].updated);
 }
 
 /** The orders that earlier requests created under the keys found taken, by claim id. */
@@ -180,7 +187,7 @@ function replayOf(order: Order | undefined): IdempotentReplay {
 /** What the grants of one batch read and change, purchase after purchase. */
 interface SaleState {
   /** The products touched by the batch, locked. */
-  products: Map<string, Product>;
+  products: Map<string, ProductOnSale>;
   /** Products whose version this batch has already moved. */
   touched: Set<string>;
   /** Units bought so far of each limited product, per customer (`boughtKey`). */
@@ -199,7 +206,7 @@ const boughtKey = (customer: string, productId: string) => `${customer} ${produc
 async function unitsBoughtByCustomer(
   em: EntityManager,
   purchases: Purchase[],
-  products: Map<string, Product>,
+  products: Map<string, ProductOnSale>,
 ): Promise<Map<string, number>> {
   const limited = [...products.values()].filter((p) => p.maxPerCustomer !== null).map((p) => p.id);
   const customers = [
@@ -220,7 +227,7 @@ async function unitsBoughtByCustomer(
  * then the stock; the first refusal is thrown. Returns the customer, to record the grant.
  */
 function assertSellable(
-  lines: { product: Product; quantity: number }[],
+  lines: { product: ProductOnSale; quantity: number }[],
   email: string | undefined,
   sale: SaleState,
   { itemised }: { itemised: boolean },
@@ -229,22 +236,22 @@ function assertSellable(
   for (const { product, quantity } of lines) {
     const bought =
       customer === undefined ? 0 : (sale.bought.get(boughtKey(customer, product.id)) ?? 0);
-    const refusal = product.saleRefusal(quantity, sale.now, { email, bought });
+    const refusal = saleRefusal(product, quantity, sale.now, { email, bought });
     if (refusal) throw refusal;
   }
-  const short = lines.flatMap(({ product, quantity }) => product.shortage(quantity) ?? []);
+  const short = lines.flatMap(({ product, quantity }) => shortage(product, quantity) ?? []);
   if (short.length > 0) throw new OutOfStockError(short, { itemised });
   return customer;
 }
 
 /** Takes the stock of granted lines, and counts them against the customer's limits. */
 function grant(
-  lines: { product: Product; quantity: number }[],
+  lines: { product: ProductOnSale; quantity: number }[],
   customer: string | undefined,
   sale: SaleState,
 ): void {
   for (const { product, quantity } of lines) {
-    product.take(quantity);
+    take(product, quantity);
     sale.touched.add(product.id);
     if (customer !== undefined && product.maxPerCustomer !== null) {
       const key = boughtKey(customer, product.id);
