@@ -297,6 +297,33 @@ describe('cart', () => {
     expect(await fingerprint(t.db)).toEqual(before);
   });
 
+  it('keeps the lines in the order given, in the cart and in its order, whatever their ids', async () => {
+    const products = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => createProduct(t.baseUrl, { name: `Line ${i}` })),
+    );
+    // Ids descending: any order by id would show.
+    const given = [...products].sort((a, b) => b.id.localeCompare(a.id));
+    const cart = await createCart(
+      t.baseUrl,
+      given.map((p, i) => ({ productId: p.id, quantity: i + 1 })),
+    );
+    const ids = given.map((p) => p.id);
+    expect(cart.items.map((line) => line.productId)).toEqual(ids);
+
+    const read = await api(t.baseUrl, 'GET', `/cart/${cart.id}`);
+    expect(read.body.items.map((line: { productId: string }) => line.productId)).toEqual(ids);
+    const order = await checkoutCart(cart.id);
+    expect(order.status).toBe(201);
+    expect(order.body.items).toEqual(
+      given.map((p, i) => ({
+        productId: p.id,
+        name: p.name,
+        quantity: i + 1,
+        unitPriceCents: p.priceCents,
+      })),
+    );
+  });
+
   it('GET /orders/{id} returns the order as the checkout returned it', async () => {
     const product = await createProduct(t.baseUrl, { name: 'Kept', priceCents: 450 });
     const cart = await createCart(t.baseUrl, [{ productId: product.id, quantity: 3 }]);

@@ -1,6 +1,12 @@
 // The sale engine: every purchase, Buy now or cart, goes through one coalescing transaction per
 // batch; a purchase that cannot be served is refused alone and never harms its neighbours.
 import { randomUUID } from 'node:crypto';
+import { MikroORM, OptimisticLockError } from '@mikro-orm/postgresql';
+import {
+  assertStockWritten,
+  lockProductsForSale,
+  stockUpdate,
+} from '../../src/products/product-sale';
 import {
   adminHeaders,
   api,
@@ -180,6 +186,29 @@ describe('sale engine', () => {
     // Only one purchase can have been made at the version all of them saw.
     expect(sold).toBe(1);
     expect(await storedProduct(first.db, product.id)).toMatchObject({ stock: 99 });
+  });
+
+  it("writes a batch's stock only at the version it read, else throws OptimisticLockError", async () => {
+    const product = await createProduct(first.baseUrl, { stock: 10 });
+    const em = first.app.get(MikroORM).em.fork();
+    const [read] = await lockProductsForSale(em.getKysely(), [product.id]);
+    // Staff edit the product after the batch read it (the batch holds no lock here).
+    const edit = await api(
+      first.baseUrl,
+      'PATCH',
+      `/products/${product.id}`,
+      { version: read.version, name: 'Edited' },
+      adminHeaders,
+    );
+    expect(edit.status).toBe(200);
+
+    read.stock -= 3;
+    const { rows } = await stockUpdate([read]).execute(em.getKysely());
+    expect(() => assertStockWritten([read], rows.length)).toThrow(OptimisticLockError);
+    expect(await storedProduct(first.db, product.id)).toMatchObject({
+      stock: 10,
+      version: read.version + 1,
+    });
   });
 });
 
