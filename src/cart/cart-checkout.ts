@@ -1,5 +1,5 @@
 import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
-import { inList } from '../common/database/json-parameters';
+import { anyOf } from '../common/database/list-parameters';
 import { CartStatus } from './cart.entity';
 import { CartCheckedOutError, CartEmptyError } from './cart.errors';
 
@@ -23,13 +23,13 @@ export async function lockCartsForCheckout(
   if (ids.length === 0) return new Map();
   const { rows: carts } = await sql<{ id: string; status: CartStatus }>`
     select id, status from carts
-     where id in ${inList(ids, 'uuid')}
+     where id = any(${anyOf(ids, 'uuid')})
      order by id for no key update`.execute(db);
   const byId = new Map(carts.map((cart) => [cart.id, { ...cart, lines: [] } as CartToCheckOut]));
   if (byId.size === 0) return byId;
   const { rows: lines } = await sql<{ cartId: string; productId: string; quantity: number }>`
     select cart_id as "cartId", product_id as "productId", quantity from cart_items
-     where cart_id in ${inList([...byId.keys()], 'uuid')}
+     where cart_id = any(${anyOf([...byId.keys()], 'uuid')})
      order by added_at, product_id`.execute(db);
   for (const { cartId, productId, quantity } of lines) {
     byId.get(cartId)!.lines.push({ productId, quantity });
@@ -56,5 +56,5 @@ export const checkOutStatements = (ids: string[]): RawBuilder<unknown>[] =>
     : [
         sql`
           update carts set status = ${CartStatus.CheckedOut}, version = version + 1, updated_at = now()
-           where id in ${inList(ids, 'uuid')}`,
+           where id = any(${anyOf(ids, 'uuid')})`,
       ];

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppConfig } from '../common/config';
 import { Coalescer, type Outcome } from '../common/coalescer';
-import { inList, recordsOf } from '../common/database/json-parameters';
+import { anyOf, recordsOf } from '../common/database/list-parameters';
 import { isoTimestamp } from '../common/database/timestamps';
 import { DomainError, NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
@@ -99,7 +99,7 @@ export class CartService {
                    max_per_customer as "maxPerCustomer",
                    ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
                    ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
-              from products where id in ${inList(ids, 'uuid')}`.execute(db);
+              from products where id = any(${anyOf(ids, 'uuid')})`.execute(db);
     const products = new Map<string, LineProduct>(
       rows.map((row) => [
         row.id,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import { currencyMismatch } from '../cart/cart.errors';
-import { recordsOf } from '../common/database/json-parameters';
+import { recordsOf } from '../common/database/list-parameters';
 import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
 import { customerKey } from './customer-email';
 import type { OrderDto } from './dto/checkout.dto';

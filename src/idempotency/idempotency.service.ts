@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import type { FastifyRequest } from 'fastify';
-import { inList, recordsOf } from '../common/database/json-parameters';
+import { anyOf, recordsOf } from '../common/database/list-parameters';
 import { ValidationFailedError } from '../common/errors';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
 
@@ -131,7 +131,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     }>`
       select key, claim_id, scope, request_hash, response_status, response_body
         from idempotency_keys
-       where key in ${inList(taken.map((r) => r.key))}`.execute(db);
+       where key = any(${anyOf(taken.map((r) => r.key))})`.execute(db);
     const byKey = new Map(stored.map((row) => [row.key, row]));
     for (const request of taken) {
       const row = byKey.get(request.key);
@@ -170,7 +170,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
           ]),
       ...(released.length === 0
         ? []
-        : [sql`delete from idempotency_keys where key in ${inList(released)}`]),
+        : [sql`delete from idempotency_keys where key = any(${anyOf(released)})`]),
     ];
   }
 

@@ -1,6 +1,6 @@
 import { OptimisticLockError } from '@mikro-orm/core';
 import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
-import { inList, recordsOf } from '../common/database/json-parameters';
+import { anyOf, recordsOf } from '../common/database/list-parameters';
 import { isoTimestamp } from '../common/database/timestamps';
 import type { DomainError } from '../common/errors';
 import type { Product } from './product.entity';
@@ -89,7 +89,7 @@ export async function lockProductsForSale(
            ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
            ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
       from products
-     where id in ${inList(ids, 'uuid')}
+     where id = any(${anyOf(ids, 'uuid')})
      order by id for no key update`.execute(db);
   return rows.map((row) => ({
     ...row,

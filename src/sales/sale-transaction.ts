@@ -12,7 +12,7 @@ import type { OrderDto } from '../checkout/dto/checkout.dto';
 import { type NewOrder, newOrder, orderInserts } from '../checkout/new-orders';
 import { Order } from '../checkout/order.entity';
 import { toOrderDto } from '../checkout/order.mapper';
-import { inList } from '../common/database/json-parameters';
+import { anyOf } from '../common/database/list-parameters';
 import { DomainError, type ErrorCode, NotFoundError, VersionConflictError } from '../common/errors';
 import { toProblem } from '../common/problem-details';
 import {
@@ -216,8 +216,8 @@ async function unitsBoughtByCustomer(
   const { rows } = await sql<{ customer: string; productId: string; units: number }>`
     select o.customer, i.product_id as "productId", sum(i.quantity)::int as units
       from orders o join order_items i on i.order_id = o.id
-     where o.customer in ${inList(customers)}
-       and i.product_id in ${inList(limited, 'uuid')}
+     where o.customer = any(${anyOf(customers)})
+       and i.product_id = any(${anyOf(limited, 'uuid')})
      group by o.customer, i.product_id`.execute(em.getKysely());
   return new Map(rows.map((row) => [boughtKey(row.customer, row.productId), row.units]));
 }
