@@ -4,6 +4,7 @@ import { Migration20261124091456_stock_notify } from './Migration20261124091456_
 import { Migration20261124092119_idempotency_and_rate_limits } from './Migration20261124092119_idempotency_and_rate_limits';
 import { Migration20261130030054_sale_engine } from './Migration20261130030054_sale_engine';
 import { Migration20261130044555_drops } from './Migration20261130044555_drops';
+import { Migration20261130075854_order_status_default } from './Migration20261130075854_order_status_default';
 
 export const migrationsList = [
   { name: 'Migration20261124090800_initial', class: Migration20261124090800_initial },
@@ -14,4 +15,8 @@ export const migrationsList = [
   },
   { name: 'Migration20261130030054_sale_engine', class: Migration20261130030054_sale_engine },
   { name: 'Migration20261130044555_drops', class: Migration20261130044555_drops },
+  {
+    name: 'Migration20261130075854_order_status_default',
+    class: Migration20261130075854_order_status_default,
+  },
 ];
