@@ -5,25 +5,15 @@ import { sql } from 'kysely';
 import { AppConfig } from '../common/config';
 import { Coalescer, type Outcome } from '../common/coalescer';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
-import { isoTimestamp } from '../common/database/timestamps';
 import { DomainError, NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
+import { type ProductOnSale, readProductsOnSale } from '../products/product-sale';
 import { Cart, CartItem, CartStatus } from './cart.entity';
 import { CartCheckedOutError, currencyMismatch } from './cart.errors';
 import type { CartDto, CartLineInput } from './dto/cart.dto';
 
 /** What a cart line shows of its product. */
-type LineProduct = Pick<
-  Product,
-  | 'id'
-  | 'name'
-  | 'priceCents'
-  | 'currency'
-  | 'stock'
-  | 'maxPerCustomer'
-  | 'saleStartsAt'
-  | 'saleEndsAt'
->;
+type LineProduct = Omit<ProductOnSale, 'version'>;
 
 function cartDto(
   cart: { id: string; version: number; status: CartStatus },
@@ -86,29 +76,8 @@ export class CartService {
   private async createBatch(batch: CartLineInput[][]): Promise<Outcome<CartDto>[]> {
     const db = this.em.getKysely();
     const ids = [...new Set(batch.flat().map((line) => line.productId))];
-    const { rows } =
-      ids.length === 0
-        ? { rows: [] }
-        : await sql<
-            Omit<LineProduct, 'saleStartsAt' | 'saleEndsAt'> & {
-              saleStartsAt: string | null;
-              saleEndsAt: string | null;
-            }
-          >`
-            select id, name, price_cents as "priceCents", currency, stock,
-                   max_per_customer as "maxPerCustomer",
-                   ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
-                   ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
-              from products where id = any(${anyOf(ids, 'uuid')})`.execute(db);
     const products = new Map<string, LineProduct>(
-      rows.map((row) => [
-        row.id,
-        {
-          ...row,
-          saleStartsAt: row.saleStartsAt === null ? null : new Date(row.saleStartsAt),
-          saleEndsAt: row.saleEndsAt === null ? null : new Date(row.saleEndsAt),
-        },
-      ]),
+      (await readProductsOnSale(db, ids)).map((product) => [product.id, product]),
     );
     const outcomes = batch.map((lines): CartDto | DomainError => {
       const missing = lines.find((line) => !products.has(line.productId));
@@ -134,11 +103,12 @@ export class CartService {
           position,
         })),
       );
+      const ids = anyOf(
+        carts.map((cart) => cart.id),
+        'uuid',
+      );
       await sql`
-        with new_carts as (
-          insert into carts (id) select id from ${recordsOf(carts.map(({ id }) => ({ id })))}
-            as t(id uuid)
-        )
+        with new_carts as (insert into carts (id) select unnest(${ids}))
         insert into cart_items (cart_id, product_id, quantity, added_at)
         select cart, product, quantity, now() + position * interval '1 microsecond'
           from ${recordsOf(lines)} as t(cart uuid, product uuid, quantity int, position int)`.execute(

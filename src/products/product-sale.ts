@@ -67,15 +67,16 @@ export function saleRefusal(
 }
 
 /**
- * Reads and locks products in id order for the rest of the transaction, so that the batches of
- * every instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE:
- * it still excludes other writers, but not the key-share locks that inserting a cart line or an
- * order line takes on the row it references, so a shopper filling a cart never waits for (or
- * deadlocks with) a sale in flight.
+ * What a sale reads of products, as plain rows. With `lock`, it also locks them, in id order, for
+ * the rest of the transaction, so that the batches of every instance touching them take turns
+ * rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still excludes other writers, but not
+ * the key-share locks that inserting a cart line or an order line takes on the row it references,
+ * so a shopper filling a cart never waits for (or deadlocks with) a sale in flight.
  */
-export async function lockProductsForSale(
+export async function readProductsOnSale(
   db: QueryExecutorProvider,
   ids: string[],
+  { lock = false } = {},
 ): Promise<ProductOnSale[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql<
@@ -90,7 +91,7 @@ export async function lockProductsForSale(
            ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
       from products
      where id = any(${anyOf(ids, 'uuid')})
-     order by id for no key update`.execute(db);
+     ${lock ? sql`order by id for no key update` : sql``}`.execute(db);
   return rows.map((row) => ({
     ...row,
     saleStartsAt: row.saleStartsAt === null ? null : new Date(row.saleStartsAt),

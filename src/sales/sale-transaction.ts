@@ -23,8 +23,8 @@ import {
 } from '../idempotency/idempotency.service';
 import {
   assertStockWritten,
-  lockProductsForSale,
   type ProductOnSale,
+  readProductsOnSale,
   saleRefusal,
   shortage,
   stockUpdate,
@@ -59,7 +59,7 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 /**
  * Serves a batch of purchases in one transaction:
  *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
- *      them), then locks the products touched, in id order (see `lockProductsForSale`), so that
+ *      them), then locks the products touched, in id order (see `readProductsOnSale`), so that
  *      batches of other instances wait rather than race;
  *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
  *   3. writes, in one statement: the orders and their lines, the carts checked out, one
@@ -91,7 +91,7 @@ export async function sellBatch(
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
     ...[...carts.values()].flatMap((cart) => cart.lines.map((line) => line.productId)),
   ]);
-  const products = byId(await lockProductsForSale(db, productIds));
+  const products = byId(await readProductsOnSale(db, productIds, { lock: true }));
   // Read under the product locks: every order of these products that committed before is seen.
   const bought = await unitsBoughtByCustomer(em, purchases, products);
   const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };

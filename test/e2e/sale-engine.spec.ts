@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { MikroORM, OptimisticLockError } from '@mikro-orm/postgresql';
 import {
   assertStockWritten,
-  lockProductsForSale,
+  readProductsOnSale,
   stockUpdate,
 } from '../../src/products/product-sale';
 import {
@@ -191,8 +191,8 @@ describe('sale engine', () => {
   it("writes a batch's stock only at the version it read, else throws OptimisticLockError", async () => {
     const product = await createProduct(first.baseUrl, { stock: 10 });
     const em = first.app.get(MikroORM).em.fork();
-    const [read] = await lockProductsForSale(em.getKysely(), [product.id]);
-    // Staff edit the product after the batch read it (the batch holds no lock here).
+    const [read] = await readProductsOnSale(em.getKysely(), [product.id]);
+    // Staff edit the product after the batch read it (read without its lock here).
     const edit = await api(
       first.baseUrl,
       'PATCH',
