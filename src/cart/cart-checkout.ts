@@ -13,8 +13,8 @@ export interface CartToCheckOut {
 /**
  * Locks the carts (in id order, for the rest of the transaction) and reads their lines. Two
  * statements: the lines are read after the locks are held, so a change of the cart that
- * committed while this waited for its lock is seen. FOR NO KEY UPDATE, as the sale's product
- * locks (see `sellBatch`).
+ * committed while this waited for its lock is seen. FOR NO KEY UPDATE, as for the products (see
+ * `readProductsOnSale`).
  */
 export async function lockCartsForCheckout(
   db: QueryExecutorProvider,

@@ -64,7 +64,7 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
  *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
  *   3. writes, in one statement: the orders and their lines, the carts checked out, one
  *      versioned update per product sold from, and the refusals kept under their keys.
- * Rows are read and written as plain rows, with JSON parameters: a batch costs the same few
+ * Rows are read and written as plain rows, lists and rows as parameters: a batch costs the same few
  * round trips whatever its size, and no unit-of-work bookkeeping per order.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
