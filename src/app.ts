@@ -12,7 +12,7 @@ import { type AppConfig, parseTrustProxy } from './common/config';
 import { compressResponses, serveProductImages, serveStorefrontFiles } from './common/delivery';
 import { ValidationFailedError } from './common/errors';
 import { createLogger, PinoLoggerService } from './common/logging';
-import { serveOpenApi } from './common/openapi';
+import { buildOpenApiDocument, refuseUnwantedBodies, serveOpenApi } from './common/openapi';
 import { securityHeaders } from './common/security-headers';
 import { toProblem } from './common/problem-details';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.filter';
@@ -182,7 +182,9 @@ export async function createApp(
   closeIdleConnectionsWhileClosing(app);
   // Before any route is added: it hooks into each route as it is added.
   await compressResponses(app);
-  serveOpenApi(app);
+  const document = buildOpenApiDocument(app);
+  refuseUnwantedBodies(app, document);
+  serveOpenApi(app, document);
   await serveStorefront(app, config.STOREFRONT_DIR);
   await serveProductImages(app);
   return app;

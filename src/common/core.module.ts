@@ -1,10 +1,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AdminGuard } from './admin.guard';
 import { AppConfig } from './config';
 import { OptimisticLockInterceptor } from './optimistic-lock.interceptor';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { NoBodyGuard, validationPipe } from './validation';
+import { validationPipe } from './validation';
 
 /** Cross-cutting pieces every module relies on: configuration, validation, error mapping. */
 @Global()
@@ -17,7 +17,6 @@ export class CoreModule {
         { provide: AppConfig, useValue: config },
         AdminGuard,
         { provide: APP_PIPE, useFactory: validationPipe },
-        { provide: APP_GUARD, useClass: NoBodyGuard },
         { provide: APP_INTERCEPTOR, useClass: OptimisticLockInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

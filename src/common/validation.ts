@@ -1,17 +1,11 @@
 import {
   type ArgumentMetadata,
-  type CanActivate,
-  type ExecutionContext,
-  Injectable,
   type PipeTransform,
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/internal.js';
 import { Transform } from 'class-transformer';
 import { isUUID, ValidateBy, ValidateIf } from 'class-validator';
-import type { FastifyRequest } from 'fastify';
 import { ValidationFailedError, type FieldError } from './errors';
 import { findUnsafeJson } from './json-guard';
 
@@ -75,42 +69,6 @@ export const validationPipe = () =>
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
 
-/**
- * Refuses a request body on a route that reads none (no `@Body()` parameter), so that `{}` sent
- * to, e.g., POST /cart/{id}/checkout is not silently ignored. Registered globally, so it runs
- * before any route guard (no rate-limit hit, no idempotency claim); the OpenAPI document lists
- * the refusal on every such operation (`buildOpenApiDocument`).
- */
-@Injectable()
-export class NoBodyGuard implements CanActivate {
-  /** Per route handler: whether it reads a body (its metadata never changes). */
-  private readonly readsBody = new WeakMap<object, boolean>();
-
-  canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const length = Number(request.headers['content-length'] ?? 0);
-    const hasBody = request.headers['transfer-encoding'] !== undefined || length > 0;
-    if (!hasBody) return true;
-    const handler = context.getHandler();
-    let readsBody = this.readsBody.get(handler);
-    if (readsBody === undefined) {
-      const params = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
-        {}) as Record<string, unknown>;
-      readsBody = Object.keys(params).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
-      this.readsBody.set(handler, readsBody);
-    }
-    if (readsBody) return true;
-    throw new ValidationFailedError([
-      { field: 'body', message: 'This operation takes no request body.' },
-    ]);
-  }
-}
-
-/**
- * For `@Param('id', uuidParam('id'))`: a malformed id is a 400, never a 404 or a 500; ids are
- * compared in lower case, as the database stores them.
- */
 export const uuidParam = (field: string): PipeTransform<string, string> => ({
   transform(value) {
     if (!isUUID(value)) {

@@ -9,6 +9,9 @@ import {
   type TestApp,
 } from '../support/app';
 import { type DatabaseFingerprint, fingerprint } from '../support/database';
+import { loadContract } from '../support/contract';
+import { request as httpRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Requests the API must refuse, each with the status and code it must be refused with, and
@@ -944,6 +947,53 @@ describe('HTTP details', () => {
       );
       expect(response.status).toBe(201);
     }
+  });
+
+  it('refuses a body on every operation the document gives none, before anything runs', async () => {
+    const { document } = await loadContract();
+    const operations = Object.entries(document.paths).flatMap(([template, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => !operation.requestBody)
+        .map(([method]) => ({ method: method.toUpperCase(), template })),
+    );
+    expect(operations.length).toBeGreaterThan(5);
+    const before = await fingerprint(t.db);
+    // fetch sends no body with GET; node:http does, as any client may.
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; requestId: unknown; body: any }>((resolve, reject) => {
+        const body = JSON.stringify({ quantity: 2 });
+        const req = httpRequest(`${t.baseUrl}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode!,
+              requestId: res.headers['x-request-id'],
+              body: JSON.parse(text),
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (const { method, template } of operations) {
+      const path = template.replace(/\{\w+\}/g, () => randomUUID());
+      const response = await send(method, path);
+      expect({ operation: `${method} ${template}`, status: response.status }).toEqual({
+        operation: `${method} ${template}`,
+        status: 400,
+      });
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'body', message: 'This operation takes no request body.' }],
+        requestId: response.requestId,
+      });
+    }
+    expect(await fingerprint(t.db)).toEqual(before);
   });
 
   it("puts x-request-id on the router's own refusals too", async () => {
