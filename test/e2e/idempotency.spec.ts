@@ -28,7 +28,9 @@ describe('Idempotency-Key', () => {
 
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
-    expect(second.body.id).toBe(first.body.id);
+    expect(second.body).toEqual(first.body);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await orderCount(product.id)).toBe(1);
     const [{ stock }] = await t.db.query<{ stock: number }>(
       'select stock from products where id = $1',
@@ -81,6 +83,10 @@ describe('Idempotency-Key', () => {
     expect(first.body.code).toBe('OUT_OF_STOCK');
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'OUT_OF_STOCK', available: 1 });
+    expectProblem(again, 409, 'OUT_OF_STOCK');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('x-request-id')).toBe(again.body.requestId);
   });
 
   it('makes cart checkout idempotent too', async () => {

@@ -49,6 +49,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export interface ApiResponse<T = any> {
   status: number;
   contentType: string | null;
+  headers: Headers;
   body: T;
 }
 
@@ -70,6 +71,7 @@ export async function api<T = any>(
   return {
     status: response.status,
     contentType,
+    headers: response.headers,
     body: text && /json/.test(contentType ?? '') ? JSON.parse(text) : text || undefined,
   };
 }
