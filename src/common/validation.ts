@@ -69,6 +69,10 @@ export const validationPipe = () =>
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
 
+/**
+ * For `@Param('id', uuidParam('id'))`: a malformed id is a 400, never a 404 or a 500; ids are
+ * compared in lower case, as the database stores them.
+ */
 export const uuidParam = (field: string): PipeTransform<string, string> => ({
   transform(value) {
     if (!isUUID(value)) {
