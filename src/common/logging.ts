@@ -3,9 +3,9 @@ import { destination, pino, stdTimeFunctions, type Logger } from 'pino';
 
 /**
  * The process's one structured logger: JSON lines on stdout, written asynchronously. A
- * synchronous write per line (pino's default) cost a system call per request, about 5% of a
- * checkout's CPU in the benchmark; lines written while a write is in flight go out together,
- * and pino flushes what is left when the process exits.
+ * synchronous write per line (pino's default) cost a system call per request: asynchronous
+ * writes measured 10% more checkouts/s on the bare path. Lines written while a write is in
+ * flight go out together, and pino flushes what is left when the process exits.
  */
 export function createLogger(level: string): Logger {
   return pino(
