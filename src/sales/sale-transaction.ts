@@ -93,7 +93,7 @@ export async function sellBatch(
   ]);
   const products = byId(await readProductsOnSale(db, productIds, { lock: true }));
   // Read under the product locks: every order of these products that committed before is seen.
-  const bought = await unitsBoughtByCustomer(em, purchases, products);
+  const bought = await unitsBoughtByCustomer(db, purchases, products);
   const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
 
   const orders: NewOrder[] = [];
@@ -204,7 +204,7 @@ const boughtKey = (customer: string, productId: string) => `${customer} ${produc
  * order of them committed before; the batch then adds its own grants.
  */
 async function unitsBoughtByCustomer(
-  em: EntityManager,
+  db: QueryExecutorProvider,
   purchases: Purchase[],
   products: Map<string, ProductOnSale>,
 ): Promise<Map<string, number>> {
@@ -218,12 +218,12 @@ async function unitsBoughtByCustomer(
       from orders o join order_items i on i.order_id = o.id
      where o.customer = any(${anyOf(customers)})
        and i.product_id = any(${anyOf(limited, 'uuid')})
-     group by o.customer, i.product_id`.execute(em.getKysely());
+     group by o.customer, i.product_id`.execute(db);
   return new Map(rows.map((row) => [boughtKey(row.customer, row.productId), row.units]));
 }
 
 /**
- * Applies the drop's rules (`Product.saleRefusal`) to lines bought together, all or nothing,
+ * Applies the drop's rules (`saleRefusal`) to lines bought together, all or nothing,
  * then the stock; the first refusal is thrown. Returns the customer, to record the grant.
  */
 function assertSellable(
