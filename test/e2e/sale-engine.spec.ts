@@ -2,6 +2,7 @@
 // batch; a purchase that cannot be served is refused alone and never harms its neighbours.
 import { randomUUID } from 'node:crypto';
 import { MikroORM, OptimisticLockError } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
 import {
   assertStockWritten,
   readProductsOnSale,
@@ -186,6 +187,49 @@ describe('sale engine', () => {
     // Only one purchase can have been made at the version all of them saw.
     expect(sold).toBe(1);
     expect(await storedProduct(first.db, product.id)).toMatchObject({ stock: 99 });
+  });
+
+  it('sells a cart as changed by an edit that committed while its checkout waited for it', async () => {
+    const [a, b] = await Promise.all([
+      createProduct(first.baseUrl, { stock: 10 }),
+      createProduct(first.baseUrl, { stock: 10 }),
+    ]);
+    const cart = await createCart(first.baseUrl, [{ productId: a.id, quantity: 1 }]);
+    // Another session holds the cart's row, as an edit of the cart in flight does.
+    const editor = new Client({ connectionString: first.db.url });
+    await editor.connect();
+    try {
+      await editor.query('begin');
+      await editor.query('select 1 from carts where id = $1 for no key update', [cart.id]);
+      const checkout = api(first.baseUrl, 'POST', `/cart/${cart.id}/checkout`);
+      for (let waiting = 0; waiting === 0;) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        [{ waiting }] = await first.db.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+      }
+      await editor.query(
+        'insert into cart_items (cart_id, product_id, quantity) values ($1, $2, 2)',
+        [cart.id, b.id],
+      );
+      await editor.query('update carts set version = version + 1 where id = $1', [cart.id]);
+      await editor.query('commit');
+
+      const response = await checkout;
+      expect(response.status).toBe(201);
+      expect(
+        response.body.items.map((item: { productId: string; quantity: number }) => [
+          item.productId,
+          item.quantity,
+        ]),
+      ).toEqual([
+        [a.id, 1],
+        [b.id, 2],
+      ]);
+    } finally {
+      await editor.end();
+    }
   });
 
   it("writes a batch's stock only at the version it read, else throws OptimisticLockError", async () => {

@@ -51,4 +51,25 @@ describe('three instances on one database', () => {
     );
     expect(Number(n)).toBe(1);
   });
+
+  it('answers one key sent to every instance at once with one order', async () => {
+    const product = await createProduct(at(0), { stock: 50 });
+    const headers = { 'idempotency-key': `at-once-${product.id}` };
+    const body = { productId: product.id, quantity: 1 };
+    // Each instance reads the key as unused; all but the first to commit find it taken when they
+    // write it, and run again to answer with that order.
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => api(at(i), 'POST', '/checkout', body, headers)),
+    );
+
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(201));
+    expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+    const [{ n, stock }] = await instances[0].db.query<{ n: string; stock: number }>(
+      `select (select count(*) from order_items where product_id = p.id) as n, p.stock
+         from products p where p.id = $1`,
+      [product.id],
+    );
+    expect(Number(n)).toBe(1);
+    expect(stock).toBe(49);
+  });
 });
