@@ -63,14 +63,16 @@ export class Coalescer<In, Out> {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
-      void this.run(batch).finally(() => {
+      void this.run(batch).then((settle) => {
         this.inFlight--;
         this.pump();
+        return settle();
       });
     }
   }
 
-  private async run(batch: Pending<In, Out>[]): Promise<void> {
+  /** Serves a batch; what it returns answers the batch's items, once the next batch is sent. */
+  private async run(batch: Pending<In, Out>[]): Promise<() => Promise<void>> {
     this.options.onBatch?.(batch.length);
     let outcomes: Outcome<Out>[];
     try {
@@ -79,18 +81,35 @@ export class Coalescer<In, Out> {
       if (batch.length > 1 && isDataError(error)) {
         this.logger.warn(`A batch of ${batch.length} failed (${String(error)}); splitting it`);
         const half = Math.ceil(batch.length / 2);
-        await this.run(batch.slice(0, half));
-        await this.run(batch.slice(half));
-        return;
+        const first = await this.run(batch.slice(0, half));
+        await first();
+        return this.run(batch.slice(half));
       }
-      for (const pending of batch) pending.reject(error);
-      return;
+      return async () => {
+        for (const pending of batch) pending.reject(error);
+      };
     }
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof DomainError) pending.reject(outcome);
-      else pending.resolve(outcome);
-    });
+    return () => settleInTurns(batch, outcomes);
+  }
+}
+
+/** Items answered in one turn of the event loop. */
+const SETTLE_CHUNK = 8;
+
+/**
+ * Answers a batch's items a few at a time, yielding to the event loop between them: each answer
+ * runs its request to the end (serialising and writing the response) on this thread, and a
+ * batch's worth of them at once would hold back the database's replies to the next batch.
+ */
+async function settleInTurns<In, Out>(
+  batch: Pending<In, Out>[],
+  outcomes: Outcome<Out>[],
+): Promise<void> {
+  for (let i = 0; i < batch.length; i++) {
+    if (i > 0 && i % SETTLE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    const outcome = outcomes[i];
+    if (outcome instanceof DomainError) batch[i].reject(outcome);
+    else batch[i].resolve(outcome);
   }
 }
 
