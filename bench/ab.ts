@@ -5,6 +5,11 @@
  *
  *   node bench/ab.ts [--a-env K=V,K=V] [--b-env K=V,...] [--a-dist DIR] [--b-dist DIR]
  *                    [--rounds 4] [--stock 10000] [--shoppers 200] [--instances 1]
+ *                    [--path buy|cart] [--keyed]
+ *
+ * `--path cart` sells 2-line carts (the product and one of 20 companions) as the bench's cart
+ * phase does; `--keyed` sends a fresh Idempotency-Key with every checkout, from an address of its
+ * own, with the limit at its default (counted in Redis when REDIS_URL is set).
  *
  * `--a-dist`/`--b-dist` name a copy of `dist` (made with `cp -r dist bench/results/tmp/dist-a`
  * after building each variant); both default to `dist`. Build first: `npx nest build`.
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     stock: { type: 'string', default: '10000' },
     shoppers: { type: 'string', default: '200' },
     instances: { type: 'string', default: '1' },
+    path: { type: 'string', default: 'buy' },
+    keyed: { type: 'boolean', default: false },
   },
 });
 const parseEnv = (text: string): Record<string, string> =>
@@ -74,7 +81,15 @@ try {
         HOST: '127.0.0.1',
         ADMIN_TOKEN: token,
         SEED_DEMO_DATA: 'false',
-        RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+        ...(values.keyed
+          ? {
+              RATE_LIMIT_CHECKOUT_PER_MINUTE: '60',
+              TRUST_PROXY: '127.0.0.1',
+              ...(process.env.REDIS_URL
+                ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `ab-${runId}-${name}:` }
+                : {}),
+            }
+          : { RATE_LIMIT_CHECKOUT_PER_MINUTE: '0' }),
         ...env,
       },
     });
@@ -93,9 +108,13 @@ try {
   };
   const variants = { A: await startVariant('A'), B: await startVariant('B') };
   let products = 0;
-  const sale = async (label: 'A' | 'B', stock: number) => {
-    const services = variants[label];
-    const response = await fetch(`${services[0].url}/products`, {
+  let clients = 0;
+  const ownAddress = () => {
+    const client = ++clients;
+    return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
+  };
+  const createProduct = async (baseUrl: string, stock: number) => {
+    const response = await fetch(`${baseUrl}/products`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -106,7 +125,15 @@ try {
         stock,
       }),
     });
-    const { id } = (await response.json()) as { id: string };
+    return ((await response.json()) as { id: string }).id;
+  };
+  const sale = async (label: 'A' | 'B', stock: number) => {
+    const services = variants[label];
+    const id = await createProduct(services[0].url, stock);
+    const companions: string[] = [];
+    if (values.path === 'cart') {
+      for (let i = 0; i < 20; i++) companions.push(await createProduct(services[0].url, stock));
+    }
     await query(db.url, 'CHECKPOINT');
     const cpuOf = async () =>
       (await Promise.all(services.map((s) => s.cpuMs()))).reduce<number>((a, b) => a + (b ?? 0), 0);
@@ -117,6 +144,10 @@ try {
       productId: id,
       shoppers: Number(values.shoppers),
       deadlineMs: 120_000,
+      path: values.path === 'cart' ? 'cart' : 'buy',
+      cartCompanions: companions,
+      headers: values.keyed ? ownAddress : undefined,
+      idempotencyKeyPrefix: values.keyed ? `ab-${runId}-${label}-${products}-` : undefined,
     });
     const cpu = (await cpuOf()) - cpuBefore;
     const dbCpu = ((await clusterCpuMs(dataDir)) ?? 0) - (dbBefore ?? 0);
@@ -126,7 +157,7 @@ try {
       [id],
     );
     const oversold = Number(row.units) - stock;
-    if (oversold > 0 || result.serverErrors > 0) failed = true;
+    if (oversold > 0 || result.serverErrors > 0 || result.otherErrors > 0) failed = true;
     return {
       label,
       perSecond: result.checkoutsPerSecond,
@@ -137,6 +168,7 @@ try {
       postgresCpuMsPerCheckout: round(dbCpu / Math.max(1, result.checkouts), 3),
       refused: result.refusedWhileStockRemained,
       serverErrors: result.serverErrors,
+      otherErrors: result.otherErrors,
       oversold,
     };
   };
