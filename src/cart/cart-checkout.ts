@@ -1,5 +1,4 @@
-import { OptimisticLockError } from '@mikro-orm/core';
-import { type RawBuilder, sql } from 'kysely';
+import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 import { anyOf } from '../common/database/list-parameters';
 import { CartStatus } from './cart.entity';
 import { CartCheckedOutError, CartEmptyError } from './cart.errors';
@@ -12,37 +11,30 @@ export interface CartToCheckOut {
 }
 
 /**
- * Locks the carts, in id order, for the rest of the transaction, and reads them with their lines:
- * an expression of a larger statement (a JSON array, read with `cartsToCheckOut`). FOR NO KEY
- * UPDATE, as for the products (see `lockedProductsOnSale`). The lines are read on the
- * statement's snapshot, which a change of the cart that committed while the lock was awaited
- * postdates; every change of a cart moves its version, so the locked row's version is compared
- * with the snapshot's to tell.
+ * Locks the carts (in id order, for the rest of the transaction) and reads their lines. Two
+ * statements: the lines are read after the locks are held, so a change of the cart that
+ * committed while this waited for its lock is seen. FOR NO KEY UPDATE, as for the products (see
+ * `readProductsOnSale`).
  */
-export const lockedCartsToCheckOut = (ids: string[]): RawBuilder<unknown> => sql`
-  (select coalesce(json_agg(json_build_object(
-            'id', c.id, 'status', c.status, 'moved', c.version <> seen.version,
-            'lines', (select coalesce(json_agg(json_build_object(
-                               'productId', i.product_id, 'quantity', i.quantity)
-                             order by i.added_at, i.product_id), '[]')
-                        from cart_items i where i.cart_id = c.id))), '[]')
-     from (select id, status, version from carts
-            where id = any(${anyOf(ids, 'uuid')})
-            order by id for no key update) c
-     join carts seen on seen.id = c.id)`;
-
-/** The products of the carts' lines, as an array expression (for `lockedProductsOnSale`). */
-export const productsInCarts = (ids: string[]): RawBuilder<unknown> => sql`
-  array(select product_id from cart_items where cart_id = any(${anyOf(ids, 'uuid')}))`;
-
-/**
- * The carts read by `lockedCartsToCheckOut`, by id. A cart changed while its lock was awaited
- * throws OptimisticLockError: its lines as read may be stale, and the batch runs again.
- */
-export function cartsToCheckOut(json: unknown): Map<string, CartToCheckOut> {
-  const carts = json as (CartToCheckOut & { moved: boolean })[];
-  if (carts.some((cart) => cart.moved)) throw OptimisticLockError.lockFailed('Cart');
-  return new Map(carts.map(({ id, status, lines }) => [id, { id, status, lines }]));
+export async function lockCartsForCheckout(
+  db: QueryExecutorProvider,
+  ids: string[],
+): Promise<Map<string, CartToCheckOut>> {
+  if (ids.length === 0) return new Map();
+  const { rows: carts } = await sql<{ id: string; status: CartStatus }>`
+    select id, status from carts
+     where id = any(${anyOf(ids, 'uuid')})
+     order by id for no key update`.execute(db);
+  const byId = new Map(carts.map((cart) => [cart.id, { ...cart, lines: [] } as CartToCheckOut]));
+  if (byId.size === 0) return byId;
+  const { rows: lines } = await sql<{ cartId: string; productId: string; quantity: number }>`
+    select cart_id as "cartId", product_id as "productId", quantity from cart_items
+     where cart_id = any(${anyOf([...byId.keys()], 'uuid')})
+     order by added_at, product_id`.execute(db);
+  for (const { cartId, productId, quantity } of lines) {
+    byId.get(cartId)!.lines.push({ productId, quantity });
+  }
+  return byId;
 }
 
 /** Only an open cart with lines can be checked out; a cart yields one order at most. */

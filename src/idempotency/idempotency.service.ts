@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
@@ -42,15 +42,12 @@ export type KeyClaim =
   | { kind: 'refused'; error: IdempotencyKeyReusedError };
 
 /**
- * What a transaction keeps under a fresh claim: the claim of the order it created (the order
- * carries it, and is its answer), or a refusal to answer again. A key whose outcome is not kept
- * is not written at all, and can be used again.
+ * How a request under a fresh claim ended, when it created no order (an order carries its claim,
+ * and is its answer): a refusal to answer again, or an outcome not to keep (the key is given
+ * back).
  */
-export interface KeyRecord {
-  request: IdempotentRequest;
-  claimId: string;
-  response?: { status: number; body: unknown };
-}
+export type KeyCompletion =
+  { key: string; status: number; body: unknown } | { key: string; release: true };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,26 +82,15 @@ export function idempotentRequestOf(request: FastifyRequest): IdempotentRequest 
   return request.idempotency;
 }
 
-/** A key's record as `storedKeys` reads it. */
-interface StoredKey {
-  key: string;
-  claimId: string;
-  scope: string;
-  requestHash: string;
-  responseStatus: number | null;
-  responseBody: unknown;
-  expired: boolean;
-}
-
 /**
  * Idempotency keys with Stripe's semantics, kept in PostgreSQL so that they hold across
  * instances and restarts: the first request with a key runs and its response is stored; a repeat
  * of the same request gets that response again; another request with the same key is refused.
  *
- * Keys are read and written inside the caller's transaction, the one that writes the order: a
- * crash before the commit leaves neither the key nor the order, one after it leaves both. A
- * second transaction writing a key that is in flight waits on the key's unique index until the
- * first commits, finds it taken, and runs again to find the stored response.
+ * Keys are claimed and completed inside the caller's transaction, the one that writes the order:
+ * a crash before the commit leaves neither the key nor the order, one after it leaves both. A
+ * second transaction claiming a key that is in flight waits on the key's unique index until the
+ * first commits, and then finds the stored response.
  */
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
@@ -113,77 +99,79 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * What earlier requests left under the keys, as an expression of a larger statement (a JSON
-   * array, read with `claimsOf`): the transaction reads them in the round trip that locks its
-   * rows, and writes its own records with `recordStatement`.
+   * Claims each key for this transaction, or reads what an earlier request left under it. Keys
+   * are inserted in key order, so that two transactions claiming the same keys cannot deadlock.
    */
-  storedKeys(requests: IdempotentRequest[]): RawBuilder<unknown> {
-    return sql`
-      (select coalesce(json_agg(k), '[]') from (
-         select key, claim_id as "claimId", scope, request_hash as "requestHash",
-                response_status as "responseStatus", response_body as "responseBody",
-                expires_at <= now() as expired
-           from idempotency_keys
-          where key = any(${anyOf(requests.map((r) => r.key))})) k)`;
-  }
-
-  /**
-   * What the transaction may do with each key, from what `storedKeys` read: a key never used (or
-   * expired) is fresh, under a new claim id.
-   */
-  claimsOf(requests: IdempotentRequest[], json: unknown): Map<string, KeyClaim> {
-    const stored = new Map((json as StoredKey[]).map((row) => [row.key, row]));
-    return new Map(
-      requests.map((request): [string, KeyClaim] => {
-        const row = stored.get(request.key);
-        if (!row || row.expired) return [request.key, { kind: 'fresh', claimId: randomUUID() }];
-        if (row.scope !== request.scope || row.requestHash !== request.requestHash) {
-          return [request.key, { kind: 'refused', error: new IdempotencyKeyReusedError() }];
-        }
-        return [
-          request.key,
-          row.responseStatus === null
-            ? { kind: 'created', claimId: row.claimId }
-            : {
-                kind: 'replay',
-                replay: new IdempotentReplay(row.responseStatus, row.responseBody),
-              },
-        ];
-      }),
-    );
-  }
-
-  /**
-   * The statement that writes the records of fresh claims, in key order (so that two transactions
-   * writing the same keys cannot deadlock), and returns the keys it wrote. One it did not write
-   * was taken by a request that committed after the keys were read (on another instance: this
-   * one runs a key's requests one after another); the caller then runs its batch again, and
-   * finds that request's answer. An expired record is replaced.
-   */
-  recordStatement(records: KeyRecord[]): RawBuilder<unknown> {
-    const rows = records.map(({ request, claimId, response }) => ({
-      key: request.key,
-      claim: claimId,
-      scope: request.scope,
-      hash: request.requestHash,
-      status: response?.status ?? null,
-      body: response?.body ?? null,
-    }));
-    return sql`
-      insert into idempotency_keys
-             (key, claim_id, scope, request_hash, response_status, response_body, expires_at)
-      select key, claim, scope, hash, status, body,
-             now() + ${sql.lit(`${KEY_LIFETIME_HOURS} hours`)}::interval
-        from ${recordsOf(rows)}
-          as t(key text, claim uuid, scope text, hash text, status int, body jsonb)
+  async claim(em: EntityManager, requests: IdempotentRequest[]): Promise<Map<string, KeyClaim>> {
+    const db = em.getKysely();
+    const { rows: claimed } = await sql<{ key: string; claim_id: string }>`
+      insert into idempotency_keys (key, claim_id, scope, request_hash, expires_at)
+      select key, gen_random_uuid(), scope, "requestHash", now() + ${sql.lit(`${KEY_LIFETIME_HOURS} hours`)}::interval
+        from ${recordsOf(requests)}
+          as t(key text, scope text, "requestHash" text)
        order by key
       on conflict (key) do update
          set claim_id = excluded.claim_id, scope = excluded.scope,
-             request_hash = excluded.request_hash, response_status = excluded.response_status,
-             response_body = excluded.response_body, created_at = now(),
-             expires_at = excluded.expires_at
+             request_hash = excluded.request_hash, response_status = null, response_body = null,
+             created_at = now(), expires_at = excluded.expires_at
        where idempotency_keys.expires_at <= now()
-      returning key`;
+      returning key, claim_id`.execute(db);
+    const claims = new Map<string, KeyClaim>(
+      claimed.map((row) => [row.key, { kind: 'fresh', claimId: row.claim_id }]),
+    );
+    const taken = requests.filter((r) => !claims.has(r.key));
+    if (taken.length === 0) return claims;
+    const { rows: stored } = await sql<{
+      key: string;
+      claim_id: string;
+      scope: string;
+      request_hash: string;
+      response_status: number | null;
+      response_body: unknown;
+    }>`
+      select key, claim_id, scope, request_hash, response_status, response_body
+        from idempotency_keys
+       where key = any(${anyOf(taken.map((r) => r.key))})`.execute(db);
+    const byKey = new Map(stored.map((row) => [row.key, row]));
+    for (const request of taken) {
+      const row = byKey.get(request.key);
+      const same = row?.scope === request.scope && row.request_hash === request.requestHash;
+      claims.set(
+        request.key,
+        !row || !same
+          ? { kind: 'refused', error: new IdempotencyKeyReusedError() }
+          : row.response_status === null
+            ? { kind: 'created', claimId: row.claim_id }
+            : {
+                kind: 'replay',
+                replay: new IdempotentReplay(row.response_status, row.response_body),
+              },
+      );
+    }
+    return claims;
+  }
+
+  /**
+   * The statements that keep the refusals to answer again, and give back the keys whose outcome
+   * is not kept; the caller runs them in the transaction that claimed the keys.
+   */
+  completionStatements(completions: KeyCompletion[]): RawBuilder<unknown>[] {
+    const refusals = completions.filter((c) => !('release' in c));
+    const released = completions.filter((c) => 'release' in c).map((c) => c.key);
+    return [
+      ...(refusals.length === 0
+        ? []
+        : [
+            sql`
+              update idempotency_keys k set response_status = r.status, response_body = r.body
+                from ${recordsOf(refusals)}
+                  as r(key text, status int, body jsonb)
+               where k.key = r.key`,
+          ]),
+      ...(released.length === 0
+        ? []
+        : [sql`delete from idempotency_keys where key = any(${anyOf(released)})`]),
+    ];
   }
 
   onModuleInit(): void {

@@ -66,57 +66,38 @@ export function saleRefusal(
   return undefined;
 }
 
-/** A product as the sale's statements return it, timestamps as ISO strings. */
-type ProductOnSaleRow = Omit<ProductOnSale, 'saleStartsAt' | 'saleEndsAt'> & {
-  saleStartsAt: string | null;
-  saleEndsAt: string | null;
-};
-
 /**
- * The query for what a sale reads of the products `ids` (an array expression). With `lock`, it
- * also locks them, in id order, for the rest of the transaction, so that the batches of every
- * instance touching them take turns rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it
- * still excludes other writers, but not the key-share locks that inserting a cart line or an
- * order line takes on the row it references, so a shopper filling a cart never waits for (or
- * deadlocks with) a sale in flight.
+ * What a sale reads of products, as plain rows. With `lock`, it also locks them, in id order, for
+ * the rest of the transaction, so that the batches of every instance touching them take turns
+ * rather than race. FOR NO KEY UPDATE, not FOR UPDATE: it still excludes other writers, but not
+ * the key-share locks that inserting a cart line or an order line takes on the row it references,
+ * so a shopper filling a cart never waits for (or deadlocks with) a sale in flight.
  */
-const productsOnSaleQuery = (ids: RawBuilder<unknown>, { lock }: { lock: boolean }) => sql`
-  select id, name, price_cents as "priceCents", currency, stock, version,
-         max_per_customer as "maxPerCustomer",
-         ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
-         ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
-    from products
-   where id = any(${ids})
-   ${lock ? sql`order by id for no key update` : sql``}`;
-
-const toProductOnSale = (row: ProductOnSaleRow): ProductOnSale => ({
-  ...row,
-  saleStartsAt: row.saleStartsAt === null ? null : new Date(row.saleStartsAt),
-  saleEndsAt: row.saleEndsAt === null ? null : new Date(row.saleEndsAt),
-});
-
-/** What a sale reads of products, as plain rows (with `lock`, see `productsOnSaleQuery`). */
 export async function readProductsOnSale(
   db: QueryExecutorProvider,
   ids: string[],
   { lock = false } = {},
 ): Promise<ProductOnSale[]> {
   if (ids.length === 0) return [];
-  const { rows } =
-    await sql<ProductOnSaleRow>`${productsOnSaleQuery(anyOf(ids, 'uuid'), { lock })}`.execute(db);
-  return rows.map(toProductOnSale);
+  const { rows } = await sql<
+    Omit<ProductOnSale, 'saleStartsAt' | 'saleEndsAt'> & {
+      saleStartsAt: string | null;
+      saleEndsAt: string | null;
+    }
+  >`
+    select id, name, price_cents as "priceCents", currency, stock, version,
+           max_per_customer as "maxPerCustomer",
+           ${sql.raw(isoTimestamp('sale_starts_at'))} as "saleStartsAt",
+           ${sql.raw(isoTimestamp('sale_ends_at'))} as "saleEndsAt"
+      from products
+     where id = any(${anyOf(ids, 'uuid')})
+     ${lock ? sql`order by id for no key update` : sql``}`.execute(db);
+  return rows.map((row) => ({
+    ...row,
+    saleStartsAt: row.saleStartsAt === null ? null : new Date(row.saleStartsAt),
+    saleEndsAt: row.saleEndsAt === null ? null : new Date(row.saleEndsAt),
+  }));
 }
-
-/**
- * The same, locked, as an expression of a larger statement: a JSON array of the products whose
- * ids the array expression `ids` gives, read with `productsOnSaleOf`. Lets a batch lock its
- * products in the round trip that reads the rest of what it needs.
- */
-export const lockedProductsOnSale = (ids: RawBuilder<unknown>): RawBuilder<unknown> => sql`
-  (select coalesce(json_agg(p), '[]') from (${productsOnSaleQuery(ids, { lock: true })}) p)`;
-
-export const productsOnSaleOf = (json: unknown): ProductOnSale[] =>
-  (json as ProductOnSaleRow[]).map(toProductOnSale);
 
 /**
  * The statement that writes the stock of products sold from, each at the version it was read

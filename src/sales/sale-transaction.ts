@@ -1,14 +1,11 @@
-import { OptimisticLockError } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 import {
   assertCanCheckOut,
-  cartsToCheckOut,
   type CartToCheckOut,
   checkOut,
   checkOutStatements,
-  lockedCartsToCheckOut,
-  productsInCarts,
+  lockCartsForCheckout,
 } from '../cart/cart-checkout';
 import { customerKey } from '../checkout/customer-email';
 import type { OrderDto } from '../checkout/dto/checkout.dto';
@@ -22,13 +19,12 @@ import {
   type IdempotencyService,
   IdempotentReplay,
   type KeyClaim,
-  type KeyRecord,
+  type KeyCompletion,
 } from '../idempotency/idempotency.service';
 import {
   assertStockWritten,
-  lockedProductsOnSale,
   type ProductOnSale,
-  productsOnSaleOf,
+  readProductsOnSale,
   saleRefusal,
   shortage,
   stockUpdate,
@@ -61,21 +57,16 @@ const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => 
 const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
 
 /**
- * Serves a batch of purchases in one transaction, in two statements besides BEGIN and COMMIT (one
- * more when a product is limited per customer, or a key's order must be answered again):
- *   1. reads what the batch needs in one round trip: locks the carts and reads their lines,
- *      reads what earlier requests left under the Idempotency-Keys, and locks the products
- *      touched, in id order (see `lockedProductsOnSale`), so that batches of other instances
- *      wait rather than race;
+ * Serves a batch of purchases in one transaction:
+ *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
+ *      them), then locks the products touched, in id order (see `readProductsOnSale`), so that
+ *      batches of other instances wait rather than race;
  *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
  *   3. writes, in one statement: the orders and their lines, the carts checked out, one
- *      versioned update per product sold from, and the keys' records (their claims, and the
- *      refusals kept under them).
- * Rows are read and written as plain rows, lists and rows as parameters: a batch costs the same
- * few round trips whatever its size, and no unit-of-work bookkeeping per order. A refusal is an
- * outcome of its own purchase and never fails the others. Losing a race (a product or a key
- * written meanwhile, a cart changed while its lock was awaited) throws OptimisticLockError, and
- * the batch runs again. The caller commits.
+ *      versioned update per product sold from, and the refusals kept under their keys.
+ * Rows are read and written as plain rows, lists and rows as parameters: a batch costs the same few
+ * round trips whatever its size, and no unit-of-work bookkeeping per order.
+ * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
 export async function sellBatch(
   em: EntityManager,
@@ -83,35 +74,29 @@ export async function sellBatch(
   idempotency: IdempotencyService,
 ): Promise<SaleOutcome[]> {
   const db = em.getKysely();
-  const cartIds = distinctSorted(
-    purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
-  );
-  const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
-  const productIds = anyOf(
+  const carts = await lockCartsForCheckout(
+    db,
     distinctSorted(
-      purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
+      purchases.filter((p): p is CartPurchase => p.kind === 'cart').map((p) => p.cartId),
     ),
-    'uuid',
   );
-  // Carts are locked before products, by every batch of every instance.
-  const {
-    rows: [read],
-  } = await sql<{ carts: unknown; keys: unknown; products: unknown }>`
-    select ${cartIds.length > 0 ? lockedCartsToCheckOut(cartIds) : sql`'[]'::json`} as carts,
-           ${keyed.length > 0 ? idempotency.storedKeys(keyed) : sql`'[]'::json`} as keys,
-           ${lockedProductsOnSale(
-             cartIds.length > 0 ? sql`${productIds} || ${productsInCarts(cartIds)}` : productIds,
-           )} as products`.execute(db);
-  const carts = cartsToCheckOut(read.carts);
-  const claims = idempotency.claimsOf(keyed, read.keys);
+  // Keys before products: the product locks, which every batch of every instance waits for, are
+  // then held for the shortest time. Every batch takes carts, keys, products in this order.
+  const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
+  const claims: Map<string, KeyClaim> =
+    keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
   const earlier = await ordersCreatedUnder(em, claims);
-  const products = byId(productsOnSaleOf(read.products));
+
+  const productIds = distinctSorted([
+    ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
+    ...[...carts.values()].flatMap((cart) => cart.lines.map((line) => line.productId)),
+  ]);
+  const products = byId(await readProductsOnSale(db, productIds, { lock: true }));
   // Read under the product locks: every order of these products that committed before is seen.
   const bought = await unitsBoughtByCustomer(db, purchases, products);
   const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
 
   const orders: NewOrder[] = [];
-  const records: KeyRecord[] = [];
   const outcomes = purchases.map((purchase): SaleOutcome => {
     const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
     if (claim?.kind === 'replay') return claim.replay;
@@ -124,52 +109,57 @@ export async function sellBatch(
           ? sellProduct(purchase, sale, claimId)
           : sellCart(purchase, carts, sale, claimId);
       orders.push(order);
-      // The order carries the key's claim, and is its answer: no response is kept.
-      if (purchase.idempotency) records.push({ request: purchase.idempotency, claimId: claimId! });
       return order.dto;
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      if (purchase.idempotency && KEPT_REFUSALS.has(error.code)) {
-        const problem = toProblem(error);
-        records.push({
-          request: purchase.idempotency,
-          claimId: claimId!,
-          response: { status: problem.status, body: problem },
-        });
-      }
-      return error;
+      if (error instanceof DomainError) return error;
+      throw error;
+    }
+  });
+
+  const completions: KeyCompletion[] = [];
+  purchases.forEach((purchase, i) => {
+    const key = purchase.idempotency?.key;
+    if (!key || claims.get(key)?.kind !== 'fresh') return;
+    const outcome = outcomes[i];
+    // A created order needs nothing more: it carries the key's claim, and is its answer.
+    if (!(outcome instanceof DomainError)) return;
+    if (KEPT_REFUSALS.has(outcome.code)) {
+      const problem = toProblem(outcome);
+      completions.push({ key, status: problem.status, body: problem });
+    } else {
+      completions.push({ key, release: true });
     }
   });
 
   const sold = [...sale.touched].map((id) => products.get(id)!);
-  if (orders.length === 0 && records.length === 0) return outcomes;
-  const [stockWritten, keysWritten] = await writeAll(
-    db,
-    [stockUpdate(sold), idempotency.recordStatement(records)],
-    [...orderInserts(orders), ...checkOutStatements(orders.flatMap((order) => order.cartId ?? []))],
-  );
-  assertStockWritten(sold, stockWritten);
-  if (keysWritten !== records.length) throw OptimisticLockError.lockFailed('IdempotencyRecord');
+  await writeAll(db, sold, [
+    ...orderInserts(orders),
+    ...checkOutStatements(orders.flatMap((order) => order.cartId ?? [])),
+    ...idempotency.completionStatements(completions),
+  ]);
   return outcomes;
 }
 
 /**
  * Runs a batch's writes as one statement, so that they cost one round trip whatever the batch
- * holds: each statement a data-modifying WITH clause. PostgreSQL runs them all, on one snapshot;
- * the foreign keys are checked at the end. Returns how many rows each of `counted` returned.
+ * holds: each statement a data-modifying WITH clause, the stock update among them. PostgreSQL
+ * runs them all, on one snapshot; the foreign keys are checked at the end.
  */
 async function writeAll(
   db: QueryExecutorProvider,
-  counted: RawBuilder<unknown>[],
-  others: RawBuilder<unknown>[],
-): Promise<number[]> {
-  const name = (i: number) => sql.raw(`write_${i}`);
-  const { rows } = await sql<{ counts: number[] }>`
-    with ${sql.join([...counted, ...others].map((statement, i) => sql`${name(i)} as (${statement})`))}
-    select array[${sql.join(counted.map((_, i) => sql`(select count(*) from ${name(i)})::int`))}] as counts`.execute(
-    db,
-  );
-  return rows[0].counts;
+  sold: ProductOnSale[],
+  statements: RawBuilder<unknown>[],
+): Promise<void> {
+  if (sold.length === 0 && statements.length === 0) return;
+  const stock = sold.length === 0 ? sql`select null::uuid as id where false` : stockUpdate(sold);
+  const clauses = [
+    sql`stock as (${stock})`,
+    ...statements.map((statement, i) => sql`${sql.raw(`write_${i}`)} as (${statement})`),
+  ];
+  const { rows } = await sql<{ updated: number }>`
+    with ${sql.join(clauses)}
+    select count(*)::int as updated from stock`.execute(db);
+  assertStockWritten(sold, rows[0].updated);
 }
 
 /** The orders that earlier requests created under the keys found taken, by claim id. */

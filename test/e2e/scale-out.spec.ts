@@ -56,8 +56,8 @@ describe('three instances on one database', () => {
     const product = await createProduct(at(0), { stock: 50 });
     const headers = { 'idempotency-key': `at-once-${product.id}` };
     const body = { productId: product.id, quantity: 1 };
-    // Each instance reads the key as unused; all but the first to commit find it taken when they
-    // write it, and run again to answer with that order.
+    // The instances that claim the key after the first wait on it until that request commits,
+    // then answer with its order.
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, i) => api(at(i), 'POST', '/checkout', body, headers)),
     );
