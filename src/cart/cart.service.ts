@@ -61,6 +61,7 @@ export class CartService {
       maxBatch: MAX_CARTS_PER_BATCH,
       maxInFlight: config.BATCHES_IN_FLIGHT,
       queueLimit: config.BATCH_QUEUE_LIMIT,
+      answersPerTurn: 8,
     });
   }
 
