@@ -70,8 +70,7 @@ export class Coalescer<In, Out> {
       this.inFlight++;
       void this.run(batch).then(async (answer) => {
         // A queue answering in turns sends its next batch before its first answers; one
-        // answering at once answers first (two instances with keys measured 4% slower the
-        // other way round).
+        // answering at once answers first, as it always has (the other order measured no better).
         if (this.options.answersPerTurn === undefined) await answer();
         this.inFlight--;
         this.pump();
