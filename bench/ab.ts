@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flashSale } from './lib/load.ts';
+import { flashSale, ownAddresses } from './lib/load.ts';
 import { query, startDatabase } from './lib/postgres.ts';
 import { clusterCpuMs, freePort, type RunningProcess, startNodeProcess } from './lib/processes.ts';
 import { round } from './lib/stats.ts';
@@ -108,11 +108,7 @@ try {
   };
   const variants = { A: await startVariant('A'), B: await startVariant('B') };
   let products = 0;
-  let clients = 0;
-  const ownAddress = () => {
-    const client = ++clients;
-    return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
-  };
+  const ownAddress = ownAddresses();
   const createProduct = async (baseUrl: string, stock: number) => {
     const response = await fetch(`${baseUrl}/products`, {
       method: 'POST',

@@ -27,6 +27,7 @@ import { Redis } from 'ioredis';
 import {
   type FlashSaleResult,
   flashSale,
+  ownAddresses,
   probeRateLimit,
   replayIdempotentCheckouts,
   steadyLoad,
@@ -188,12 +189,8 @@ async function main(): Promise<number> {
 
     const sales: SaleRun[] = [];
     // Every purchase of the sales with the limit on comes from an address of its own, never
-    // used again in the run (10.0.0.1 onwards): a shopper loop stands for a stream of shoppers.
-    let client = 0;
-    const ownAddress = () => {
-      client++;
-      return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
-    };
+    // used again in the run.
+    const ownAddress = ownAddresses();
     let keyedSales = 0;
     const sale = async (spec: {
       label: string;

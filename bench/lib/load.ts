@@ -40,6 +40,19 @@ export interface FlashSaleOptions {
   customerEmailPrefix?: string;
 }
 
+/**
+ * A source of `X-Forwarded-For` header lines, each an address never given before (10.0.0.1
+ * onwards): for the sales with the limit on, where a shopper loop stands for a stream of
+ * shoppers, each buying once.
+ */
+export function ownAddresses(): () => string {
+  let client = 0;
+  return () => {
+    client++;
+    return `X-Forwarded-For: 10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}\r\n`;
+  };
+}
+
 /** A checkout answered 201 under an Idempotency-Key, kept to be sent again after the sale. */
 export interface KeyedCheckout {
   baseUrl: string;
