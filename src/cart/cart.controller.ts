@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams } from '../common/openapi';
+import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
 import { uuidParam } from '../common/validation';
 import { CartService } from './cart.service';
 import { CartDto, CreateCartDto, SetCartItemDto } from './dto/cart.dto';
@@ -35,9 +36,10 @@ export class CartController {
   @ApiUuidParams('id', 'productId')
   @ApiProblems({
     404: ['NOT_FOUND'],
-    409: ['VERSION_CONFLICT', 'CART_CHECKED_OUT'],
+    409: ['CART_CHECKED_OUT'],
     422: ['CURRENCY_MISMATCH'],
   })
+  @MapsVersionConflicts()
   setItem(
     @Param('id', uuidParam('id')) id: string,
     @Param('productId', uuidParam('productId')) productId: string,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams } from '../common/openapi';
+import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
 import { uuidParam } from '../common/validation';
 import { IdempotentRequestParam, Idempotent } from '../idempotency/idempotent.decorator';
 import type { IdempotentRequest } from '../idempotency/idempotency.service';
@@ -26,13 +27,14 @@ export class CheckoutController {
   @ApiOperation({ operationId: 'checkout' })
   @ApiProblems({
     404: ['NOT_FOUND'],
-    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', ...DROP_PROBLEMS[409]],
+    409: ['OUT_OF_STOCK', ...DROP_PROBLEMS[409]],
     422: ['ORDER_TOTAL_TOO_LARGE', ...DROP_PROBLEMS[422]],
     503: ['OVERLOADED'],
   })
   @ApiCreatedResponse({ type: OrderDto })
   @CheckoutRateLimit()
   @Idempotent()
+  @MapsVersionConflicts()
   checkout(
     @Body() body: CheckoutDto,
     @IdempotentRequestParam() idempotency?: IdempotentRequest,
@@ -48,7 +50,7 @@ export class CheckoutController {
   @ApiProblems({
     400: ['VALIDATION_FAILED'],
     404: ['NOT_FOUND'],
-    409: ['OUT_OF_STOCK', 'VERSION_CONFLICT', 'CART_CHECKED_OUT', ...DROP_PROBLEMS[409]],
+    409: ['OUT_OF_STOCK', 'CART_CHECKED_OUT', ...DROP_PROBLEMS[409]],
     422: ['CART_EMPTY', 'CURRENCY_MISMATCH', 'ORDER_TOTAL_TOO_LARGE', ...DROP_PROBLEMS[422]],
     503: ['OVERLOADED'],
   })
@@ -60,6 +62,7 @@ export class CheckoutController {
   @ApiCreatedResponse({ type: OrderDto })
   @CheckoutRateLimit()
   @Idempotent()
+  @MapsVersionConflicts()
   checkoutCart(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: CheckoutCartDto,

@@ -1,8 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AdminGuard } from './admin.guard';
 import { AppConfig } from './config';
-import { OptimisticLockInterceptor } from './optimistic-lock.interceptor';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { validationPipe } from './validation';
 
@@ -17,7 +16,6 @@ export class CoreModule {
         { provide: AppConfig, useValue: config },
         AdminGuard,
         { provide: APP_PIPE, useFactory: validationPipe },
-        { provide: APP_INTERCEPTOR, useClass: OptimisticLockInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
       exports: [AppConfig, AdminGuard],

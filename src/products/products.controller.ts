@@ -15,6 +15,7 @@ import { map } from 'rxjs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams, WithoutDatabase } from '../common/openapi';
 import { AdminGuard } from '../common/admin.guard';
+import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
 import { type ServerSentEvent, streamServerSentEvents } from '../common/server-sent-events';
 import { uuidParam } from '../common/validation';
 import {
@@ -106,8 +107,8 @@ export class ProductsController {
   @ApiProblems({
     401: ['UNAUTHORIZED', 'ADMIN_DISABLED'],
     404: ['NOT_FOUND'],
-    409: ['VERSION_CONFLICT'],
   })
+  @MapsVersionConflicts()
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: UpdateProductDto,
