@@ -18,7 +18,7 @@ export enum OrderStatus {
 }
 
 /**
- * An order is written once, in the transaction that takes its stock (by `insertOrders`, from a
+ * An order is written once, in the transaction that takes its stock (by `orderInserts`, from a
  * `newOrder`), and never updated; the entity maps it for reading.
  */
 @Entity({ tableName: 'orders' })
