@@ -6,6 +6,7 @@ import { CoreModule } from './common/core.module';
 import { DatabaseModule } from './common/database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { OrdersModule } from './orders/orders.module';
 import { ProductsModule } from './products/products.module';
 
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
         ProductsModule,
         CartModule,
         CheckoutModule,
+        OrdersModule,
         HealthModule,
         ObservabilityModule,
       ],

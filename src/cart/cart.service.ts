@@ -7,9 +7,10 @@ import { Coalescer, type Outcome } from '../common/coalescer';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
 import { DomainError, NotFoundError } from '../common/errors';
 import { Product } from '../products/product.entity';
+import { currencyMismatch } from '../orders/order.errors';
 import { type ProductOnSale, readProductsOnSale } from '../products/product-sale';
 import { Cart, CartItem, CartStatus } from './cart.entity';
-import { CartCheckedOutError, currencyMismatch } from './cart.errors';
+import { CartCheckedOutError } from './cart.errors';
 import type { CartDto, CartLineInput } from './dto/cart.dto';
 
 /** What a cart line shows of its product. */

@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams } from '../common/openapi';
 import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
 import { uuidParam } from '../common/validation';
 import { IdempotentRequestParam, Idempotent } from '../idempotency/idempotent.decorator';
-import type { IdempotentRequest } from '../idempotency/idempotency.service';
+import type { IdempotentRequest } from '../idempotency/idempotent-request';
+import { OrderDto } from '../orders/dto/order.dto';
 import { CheckoutRateLimit } from '../rate-limit/checkout-rate-limit.guard';
-import type { PurchaseResult } from '../sales/purchase';
 import { CheckoutService } from './checkout.service';
-import { CheckoutCartDto, CheckoutDto, OrderDto } from './dto/checkout.dto';
+import { CheckoutCartDto, CheckoutDto } from './dto/checkout.dto';
+import type { PurchaseResult } from './purchase';
 
 /** What a purchase can meet besides the stock: a drop's window and its per-customer limit. */
 const DROP_PROBLEMS = {
@@ -69,14 +70,5 @@ export class CheckoutController {
     @IdempotentRequestParam() idempotency?: IdempotentRequest,
   ): Promise<PurchaseResult> {
     return this.checkouts.checkoutCart(id, body.email, idempotency);
-  }
-
-  /** One order. */
-  @Get('orders/:id')
-  @ApiOperation({ operationId: 'getOrder' })
-  @ApiUuidParams('id')
-  @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
-  getOrder(@Param('id', uuidParam('id')) id: string): Promise<OrderDto> {
-    return this.checkouts.getOrder(id);
   }
 }

@@ -1,20 +1,19 @@
 import { Module } from '@nestjs/common';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ObservabilityModule } from '../observability/observability.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
-import { SalesModule } from '../sales/sales.module';
+import { CheckoutEngine } from './checkout-engine';
 import { CheckoutController } from './checkout.controller';
 import { CheckoutService } from './checkout.service';
-import { Order, OrderItem } from './order.entity';
 
+/**
+ * Checkout: the two purchase routes and the engine that serves every purchase, in batches, one
+ * transaction each. It writes through the cart, products, orders and idempotency modules' code.
+ */
 @Module({
-  imports: [
-    MikroOrmModule.forFeature([Order, OrderItem]),
-    SalesModule,
-    RateLimitModule,
-    ObservabilityModule,
-  ],
+  imports: [IdempotencyModule, RateLimitModule, ObservabilityModule],
   controllers: [CheckoutController],
-  providers: [CheckoutService],
+  providers: [CheckoutService, CheckoutEngine],
+  exports: [CheckoutEngine],
 })
 export class CheckoutModule {}

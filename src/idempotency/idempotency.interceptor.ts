@@ -7,7 +7,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { type ProblemDetails, ReplayedProblem } from '../common/problem-details';
-import { idempotentRequestOf, IdempotentReplay } from './idempotency.service';
+import { IdempotentReplay } from './idempotency.service';
+import { idempotentRequestOf } from './idempotent-request';
 
 /**
  * Reads the Idempotency-Key of a route's request (the route hands it to the transaction that

@@ -1,26 +1,14 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { createHash } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
-import type { FastifyRequest } from 'fastify';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
-import { ValidationFailedError } from '../common/errors';
+import { DomainError, type ErrorCode } from '../common/errors';
+import { toProblem } from '../common/problem-details';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
+import type { IdempotentRequest } from './idempotent-request';
 
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
-/** Visible ASCII, as Stripe accepts; the OpenAPI document states the same pattern. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const KEY_LIFETIME_HOURS = 24;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-
-/** A request sent with an Idempotency-Key. */
-export interface IdempotentRequest {
-  key: string;
-  /** Method and route, e.g. `POST /cart/:id/checkout`. */
-  scope: string;
-  /** SHA-256 of the scope, the path and the body: the same key must come with the same request. */
-  requestHash: string;
-}
 
 /** The response stored for a key, answered again to a repeat of its request. */
 export class IdempotentReplay {
@@ -42,44 +30,26 @@ export type KeyClaim =
   | { kind: 'refused'; error: IdempotencyKeyReusedError };
 
 /**
- * How a request under a fresh claim ended, when it created no order (an order carries its claim,
- * and is its answer): a refusal to answer again, or an outcome not to keep (the key is given
- * back).
+ * Refusals decided by the request itself, kept under its key and answered again to a retry.
+ * Others give the key back, to be used again: a stale expectedVersion (the purchase did not
+ * really run), and a sale not started yet (the same request may succeed once it starts).
  */
-export type KeyCompletion =
-  { key: string; status: number; body: unknown } | { key: string; release: true };
+const KEPT_REFUSALS = new Set<ErrorCode>([
+  'NOT_FOUND',
+  'OUT_OF_STOCK',
+  'SALE_ENDED',
+  'EMAIL_REQUIRED',
+  'PURCHASE_LIMIT_REACHED',
+  'CART_CHECKED_OUT',
+  'CART_EMPTY',
+  'CURRENCY_MISMATCH',
+  'ORDER_TOTAL_TOO_LARGE',
+]);
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    idempotency?: IdempotentRequest | null;
-  }
-}
-
-/**
- * The request's Idempotency-Key, validated and fingerprinted once per request (the rate limit
- * and the interceptor both ask); undefined when it has none. A malformed key is a 400.
- */
-export function idempotentRequestOf(request: FastifyRequest): IdempotentRequest | undefined {
-  if (request.idempotency !== undefined) return request.idempotency ?? undefined;
-  const key = request.headers[IDEMPOTENCY_HEADER];
-  if (key === undefined) {
-    request.idempotency = null;
-    return undefined;
-  }
-  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new ValidationFailedError([
-      {
-        field: 'Idempotency-Key',
-        message: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
-      },
-    ]);
-  }
-  const scope = `${request.method} ${request.routeOptions.url}`;
-  const requestHash = createHash('sha256')
-    .update(JSON.stringify([scope, request.url, request.body ?? null]))
-    .digest('hex');
-  request.idempotency = { key, scope, requestHash };
-  return request.idempotency;
+/** How one request of a transaction ended: its key, when it had one, and its outcome. */
+export interface KeyedOutcome {
+  key: string | undefined;
+  outcome: unknown;
 }
 
 /**
@@ -95,6 +65,8 @@ export function idempotentRequestOf(request: FastifyRequest): IdempotentRequest 
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
+  /** Requests per key in flight in this process. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly em: EntityManager) {}
 
@@ -152,12 +124,26 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The statements that keep the refusals to answer again, and give back the keys whose outcome
-   * is not kept; the caller runs them in the transaction that claimed the keys.
+   * The statements that complete the keys claimed fresh by a transaction, given how each request
+   * ended; the caller runs them in that transaction. A created order needs nothing more (it
+   * carries its claim, and is its answer); a kept refusal is stored to be answered again; any
+   * other refusal gives the key back.
    */
-  completionStatements(completions: KeyCompletion[]): RawBuilder<unknown>[] {
-    const refusals = completions.filter((c) => !('release' in c));
-    const released = completions.filter((c) => 'release' in c).map((c) => c.key);
+  completionStatements(
+    claims: Map<string, KeyClaim>,
+    outcomes: KeyedOutcome[],
+  ): RawBuilder<unknown>[] {
+    const refusals: { key: string; status: number; body: unknown }[] = [];
+    const released: string[] = [];
+    for (const { key, outcome } of outcomes) {
+      if (!key || claims.get(key)?.kind !== 'fresh' || !(outcome instanceof DomainError)) continue;
+      if (KEPT_REFUSALS.has(outcome.code)) {
+        const problem = toProblem(outcome);
+        refusals.push({ key, status: problem.status, body: problem });
+      } else {
+        released.push(key);
+      }
+    }
     return [
       ...(refusals.length === 0
         ? []
@@ -172,6 +158,24 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         ? []
         : [sql`delete from idempotency_keys where key = any(${anyOf(released)})`]),
     ];
+  }
+
+  /**
+   * Runs `start` once every earlier request with the same key in this process has settled, so
+   * that a repeat sent while the first is in flight gets the first one's answer.
+   */
+  async oneAtATime<T>(key: string | undefined, start: () => Promise<T>): Promise<T> {
+    if (!key) return start();
+    for (let earlier = this.inFlight.get(key); earlier; earlier = this.inFlight.get(key)) {
+      await earlier.catch(() => undefined);
+    }
+    const result = start();
+    this.inFlight.set(key, result);
+    const forget = () => {
+      if (this.inFlight.get(key) === result) this.inFlight.delete(key);
+    };
+    result.then(forget, forget);
+    return result;
   }
 
   onModuleInit(): void {

@@ -8,7 +8,7 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/openapi';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IDEMPOTENCY_KEY_PATTERN, idempotentRequestOf } from './idempotency.service';
+import { IDEMPOTENCY_KEY_PATTERN, idempotentRequestOf } from './idempotent-request';
 
 /** Makes a route honour the Idempotency-Key header, and documents it. */
 export const Idempotent = () =>

@@ -13,7 +13,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 import { ApiProblems } from '../common/openapi';
-import { idempotentRequestOf } from '../idempotency/idempotency.service';
+import { idempotentRequestOf } from '../idempotency/idempotent-request';
 import { withRepeatKey } from './repeat-aware-storage';
 
 export const CHECKOUT_THROTTLER = 'checkout';

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { INTEGER_SCHEMA as integer, UUID_SCHEMA } from '../../common/openapi';
 import { ToLowerCase } from '../../common/validation';
+import { MAX_QUANTITY } from '../../orders/order.errors';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -14,7 +15,6 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-export const MAX_QUANTITY = 1000;
 export const MAX_CART_LINES = 100;
 
 export class CartLineInput {

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsOmittable, ToLowerCase } from '../../common/validation';
-import { MAX_QUANTITY } from '../../cart/dto/cart.dto';
 import { INTEGER_SCHEMA as integer, UUID_SCHEMA } from '../../common/openapi';
-import { EMAIL_PATTERN, MAX_EMAIL_LENGTH } from '../customer-email';
+import { EMAIL_PATTERN, MAX_EMAIL_LENGTH } from '../../orders/customer-email';
+import { MAX_QUANTITY } from '../../orders/order.errors';
 
 class CustomerEmailDto {
   /**
@@ -49,32 +49,4 @@ export class CheckoutDto extends CustomerEmailDto {
   @IsInt()
   @Min(1)
   expectedVersion?: number;
-}
-
-export class OrderLineDto {
-  productId: string;
-  /** Product name at purchase time. @example "Red T-shirt, M" */
-  name: string;
-  /** @example 1 */
-  @ApiProperty(integer)
-  quantity: number;
-  /** Price at purchase time. @example 1999 */
-  @ApiProperty(integer)
-  unitPriceCents: number;
-}
-
-export class OrderDto {
-  id: string;
-  /** @example "confirmed" */
-  status: 'confirmed';
-  items: OrderLineDto[];
-  /** @example 1999 */
-  @ApiProperty(integer)
-  totalCents: number;
-  /** @example "USD" */
-  currency: string;
-  /** The customer's email as given at checkout (trimmed), when given. @example "ann@example.com" */
-  @ApiProperty({ type: 'string', nullable: true })
-  email: string | null;
-  createdAt: Date;
 }

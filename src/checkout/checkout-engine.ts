@@ -5,8 +5,8 @@ import { Coalescer } from '../common/coalescer';
 import { retryOnConflict } from '../common/retry';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { MetricsService } from '../observability/metrics.service';
+import { checkoutBatch } from './checkout-batch';
 import type { Purchase, PurchaseResult } from './purchase';
-import { sellBatch } from './sale-transaction';
 
 /** Purchases served in one transaction at most; a longer queue is served in several. */
 export const MAX_BATCH = 500;
@@ -14,9 +14,9 @@ export const MAX_BATCH = 500;
 /**
  * The one way every purchase is made: Buy now and cart checkout, with or without an
  * Idempotency-Key. Purchases that arrive while a transaction is in flight wait, and go into the
- * next transaction together, whatever products they touch (see `sellBatch` for what one
- * transaction does). So a sale costs one commit per batch rather than one per order, and every
- * rule is applied in the one place that holds the row locks.
+ * next transaction together, whatever products they touch (see `checkoutBatch`). So a sale costs
+ * one commit per batch rather than one per order, and every rule is applied in the one place
+ * that holds the row locks.
  *
  * Correctness never rests on this process: the batch locks its rows, and a product's `version`
  * still guards its update; an OptimisticLockError or a deadlock runs the batch again from fresh
@@ -24,21 +24,19 @@ export const MAX_BATCH = 500;
  * OVERLOADED and Retry-After.
  */
 @Injectable()
-export class SaleEngine {
+export class CheckoutEngine {
   private readonly purchases: Coalescer<Purchase, PurchaseResult>;
-  /** Purchases per Idempotency-Key in this process: a repeat waits for the first to settle. */
-  private readonly keysInFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     em: EntityManager,
-    idempotency: IdempotencyService,
+    private readonly idempotency: IdempotencyService,
     metrics: MetricsService,
     config: AppConfig,
   ) {
     this.purchases = new Coalescer(
       (batch) =>
         retryOnConflict(
-          () => em.fork().transactional((tx) => sellBatch(tx, batch, idempotency)),
+          () => em.fork().transactional((tx) => checkoutBatch(tx, batch, idempotency)),
           undefined,
           () => metrics.lockRetries.inc({ operation: 'sale_batch' }),
         ),
@@ -51,18 +49,10 @@ export class SaleEngine {
     );
   }
 
-  async buy(purchase: Purchase): Promise<PurchaseResult> {
-    const key = purchase.idempotency?.key;
-    if (!key) return this.purchases.submit(purchase);
-    for (let earlier = this.keysInFlight.get(key); earlier; earlier = this.keysInFlight.get(key)) {
-      await earlier.catch(() => undefined);
-    }
-    const result = this.purchases.submit(purchase);
-    this.keysInFlight.set(key, result);
-    const forget = () => {
-      if (this.keysInFlight.get(key) === result) this.keysInFlight.delete(key);
-    };
-    result.then(forget, forget);
-    return result;
+  /** Queues a purchase for the next batch; a repeat of a key in flight waits for the first. */
+  checkout(purchase: Purchase): Promise<PurchaseResult> {
+    return this.idempotency.oneAtATime(purchase.idempotency?.key, () =>
+      this.purchases.submit(purchase),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { OrderDto } from './dto/checkout.dto';
+import type { OrderDto } from './dto/order.dto';
 import { Order } from './order.entity';
 
 export const toOrderDto = (order: Order): OrderDto => ({

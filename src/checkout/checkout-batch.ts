@@ -7,20 +7,16 @@ import {
   checkOutStatements,
   lockCartsForCheckout,
 } from '../cart/cart-checkout';
-import { customerKey } from '../checkout/customer-email';
-import type { OrderDto } from '../checkout/dto/checkout.dto';
-import { type NewOrder, newOrder, orderInserts } from '../checkout/new-orders';
-import { Order } from '../checkout/order.entity';
-import { toOrderDto } from '../checkout/order.mapper';
-import { anyOf } from '../common/database/list-parameters';
-import { DomainError, type ErrorCode, NotFoundError, VersionConflictError } from '../common/errors';
-import { toProblem } from '../common/problem-details';
+import { DomainError, NotFoundError, VersionConflictError } from '../common/errors';
 import {
   type IdempotencyService,
   IdempotentReplay,
   type KeyClaim,
-  type KeyCompletion,
 } from '../idempotency/idempotency.service';
+import { customerKey } from '../orders/customer-email';
+import type { OrderDto } from '../orders/dto/order.dto';
+import { type NewOrder, newOrder, orderInserts } from '../orders/new-orders';
+import { ordersCreatedUnder, unitsBought } from '../orders/order-reads';
 import {
   assertStockWritten,
   type ProductOnSale,
@@ -34,24 +30,7 @@ import { OutOfStockError } from '../products/products.errors';
 import type { CartPurchase, ProductPurchase, Purchase } from './purchase';
 
 /** How one purchase of a batch ended. */
-export type SaleOutcome = OrderDto | IdempotentReplay | DomainError;
-
-/**
- * Refusals decided by the purchase itself, kept under its Idempotency-Key and answered again to
- * a retry. Others give the key back, to be used again: a stale expectedVersion (the purchase did
- * not really run), and a sale not started yet (the same request may succeed once it starts).
- */
-const KEPT_REFUSALS = new Set<ErrorCode>([
-  'NOT_FOUND',
-  'OUT_OF_STOCK',
-  'SALE_ENDED',
-  'EMAIL_REQUIRED',
-  'PURCHASE_LIMIT_REACHED',
-  'CART_CHECKED_OUT',
-  'CART_EMPTY',
-  'CURRENCY_MISMATCH',
-  'ORDER_TOTAL_TOO_LARGE',
-]);
+export type CheckoutOutcome = OrderDto | IdempotentReplay | DomainError;
 
 const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => [row.id, row]));
 const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
@@ -61,18 +40,18 @@ const distinctSorted = (ids: string[]) => [...new Set(ids)].sort();
  *   1. locks the carts, claims the Idempotency-Keys (or finds what earlier requests left under
  *      them), then locks the products touched, in id order (see `readProductsOnSale`), so that
  *      batches of other instances wait rather than race;
- *   2. grants the purchases in arrival order, each all or nothing, against the stock read;
+ *   2. checks out the purchases in arrival order, each all or nothing, against the stock read;
  *   3. writes, in one statement: the orders and their lines, the carts checked out, one
  *      versioned update per product sold from, and the refusals kept under their keys.
  * Rows are read and written as plain rows, lists and rows as parameters: a batch costs the same few
  * round trips whatever its size, and no unit-of-work bookkeeping per order.
  * A refusal is an outcome of its own purchase and never fails the others. The caller commits.
  */
-export async function sellBatch(
+export async function checkoutBatch(
   em: EntityManager,
   purchases: Purchase[],
   idempotency: IdempotencyService,
-): Promise<SaleOutcome[]> {
+): Promise<CheckoutOutcome[]> {
   const db = em.getKysely();
   const carts = await lockCartsForCheckout(
     db,
@@ -85,7 +64,10 @@ export async function sellBatch(
   const keyed = purchases.flatMap((p) => (p.idempotency ? [p.idempotency] : []));
   const claims: Map<string, KeyClaim> =
     keyed.length > 0 ? await idempotency.claim(em, keyed) : new Map();
-  const earlier = await ordersCreatedUnder(em, claims);
+  const earlier = await ordersCreatedUnder(
+    em,
+    [...claims.values()].flatMap((c) => (c.kind === 'created' ? [c.claimId] : [])),
+  );
 
   const productIds = distinctSorted([
     ...purchases.filter((p): p is ProductPurchase => p.kind === 'product').map((p) => p.productId),
@@ -93,11 +75,11 @@ export async function sellBatch(
   ]);
   const products = byId(await readProductsOnSale(db, productIds, { lock: true }));
   // Read under the product locks: every order of these products that committed before is seen.
-  const bought = await unitsBoughtByCustomer(db, purchases, products);
-  const sale: SaleState = { products, touched: new Set(), bought, now: new Date() };
+  const bought = await boughtByCustomer(db, purchases, products);
+  const batch: BatchState = { products, touched: new Set(), bought, now: new Date() };
 
   const orders: NewOrder[] = [];
-  const outcomes = purchases.map((purchase): SaleOutcome => {
+  const outcomes = purchases.map((purchase): CheckoutOutcome => {
     const claim = purchase.idempotency && claims.get(purchase.idempotency.key);
     if (claim?.kind === 'replay') return claim.replay;
     if (claim?.kind === 'refused') return claim.error;
@@ -106,8 +88,8 @@ export async function sellBatch(
     try {
       const order =
         purchase.kind === 'product'
-          ? sellProduct(purchase, sale, claimId)
-          : sellCart(purchase, carts, sale, claimId);
+          ? checkoutProduct(purchase, batch, claimId)
+          : checkoutCart(purchase, carts, batch, claimId);
       orders.push(order);
       return order.dto;
     } catch (error) {
@@ -116,26 +98,14 @@ export async function sellBatch(
     }
   });
 
-  const completions: KeyCompletion[] = [];
-  purchases.forEach((purchase, i) => {
-    const key = purchase.idempotency?.key;
-    if (!key || claims.get(key)?.kind !== 'fresh') return;
-    const outcome = outcomes[i];
-    // A created order needs nothing more: it carries the key's claim, and is its answer.
-    if (!(outcome instanceof DomainError)) return;
-    if (KEPT_REFUSALS.has(outcome.code)) {
-      const problem = toProblem(outcome);
-      completions.push({ key, status: problem.status, body: problem });
-    } else {
-      completions.push({ key, release: true });
-    }
-  });
-
-  const sold = [...sale.touched].map((id) => products.get(id)!);
+  const sold = [...batch.touched].map((id) => products.get(id)!);
   await writeAll(db, sold, [
     ...orderInserts(orders),
     ...checkOutStatements(orders.flatMap((order) => order.cartId ?? [])),
-    ...idempotency.completionStatements(completions),
+    ...idempotency.completionStatements(
+      claims,
+      purchases.map((purchase, i) => ({ key: purchase.idempotency?.key, outcome: outcomes[i] })),
+    ),
   ]);
   return outcomes;
 }
@@ -162,30 +132,15 @@ async function writeAll(
   assertStockWritten(sold, rows[0].updated);
 }
 
-/** The orders that earlier requests created under the keys found taken, by claim id. */
-async function ordersCreatedUnder(
-  em: EntityManager,
-  claims: Map<string, KeyClaim>,
-): Promise<Map<string, Order>> {
-  const claimIds = [...claims.values()].flatMap((c) => (c.kind === 'created' ? [c.claimId] : []));
-  if (claimIds.length === 0) return new Map();
-  const orders = await em.find(
-    Order,
-    { idempotencyClaim: { $in: claimIds } },
-    { populate: ['items'] },
-  );
-  return new Map(orders.map((order) => [order.idempotencyClaim!, order]));
-}
-
 /** The answer for a key whose order was created earlier: that order, again. */
-function replayOf(order: Order | undefined): IdempotentReplay {
+function replayOf(order: OrderDto | undefined): IdempotentReplay {
   // A created claim always has its order: both are written in one transaction.
   if (!order) throw new Error('An Idempotency-Key claimed by an order has no order');
-  return new IdempotentReplay(201, toOrderDto(order));
+  return new IdempotentReplay(201, order);
 }
 
-/** What the grants of one batch read and change, purchase after purchase. */
-interface SaleState {
+/** What the purchases of one batch read and change, one after the other. */
+interface BatchState {
   /** The products touched by the batch, locked. */
   products: Map<string, ProductOnSale>;
   /** Products whose version this batch has already moved. */
@@ -200,10 +155,9 @@ const boughtKey = (customer: string, productId: string) => `${customer} ${produc
 
 /**
  * What each customer of the batch has bought of each product of it that is limited per
- * customer, across all their orders. Read after the products are locked, so it counts every
- * order of them committed before; the batch then adds its own grants.
+ * customer, across all their orders, read under the product locks; the batch then adds its own.
  */
-async function unitsBoughtByCustomer(
+async function boughtByCustomer(
   db: QueryExecutorProvider,
   purchases: Purchase[],
   products: Map<string, ProductOnSale>,
@@ -212,31 +166,25 @@ async function unitsBoughtByCustomer(
   const customers = [
     ...new Set(purchases.flatMap((p) => (p.email === undefined ? [] : [customerKey(p.email)]))),
   ];
-  if (limited.length === 0 || customers.length === 0) return new Map();
-  const { rows } = await sql<{ customer: string; productId: string; units: number }>`
-    select o.customer, i.product_id as "productId", sum(i.quantity)::int as units
-      from orders o join order_items i on i.order_id = o.id
-     where o.customer = any(${anyOf(customers)})
-       and i.product_id = any(${anyOf(limited, 'uuid')})
-     group by o.customer, i.product_id`.execute(db);
+  const rows = await unitsBought(db, customers, limited);
   return new Map(rows.map((row) => [boughtKey(row.customer, row.productId), row.units]));
 }
 
 /**
  * Applies the drop's rules (`saleRefusal`) to lines bought together, all or nothing,
- * then the stock; the first refusal is thrown. Returns the customer, to record the grant.
+ * then the stock; the first refusal is thrown. Returns the customer, to count what they take.
  */
-function assertSellable(
+function assertAllowed(
   lines: { product: ProductOnSale; quantity: number }[],
   email: string | undefined,
-  sale: SaleState,
+  batch: BatchState,
   { itemised }: { itemised: boolean },
 ): string | undefined {
   const customer = email === undefined ? undefined : customerKey(email);
   for (const { product, quantity } of lines) {
     const bought =
-      customer === undefined ? 0 : (sale.bought.get(boughtKey(customer, product.id)) ?? 0);
-    const refusal = saleRefusal(product, quantity, sale.now, { email, bought });
+      customer === undefined ? 0 : (batch.bought.get(boughtKey(customer, product.id)) ?? 0);
+    const refusal = saleRefusal(product, quantity, batch.now, { email, bought });
     if (refusal) throw refusal;
   }
   const short = lines.flatMap(({ product, quantity }) => shortage(product, quantity) ?? []);
@@ -244,31 +192,31 @@ function assertSellable(
   return customer;
 }
 
-/** Takes the stock of granted lines, and counts them against the customer's limits. */
-function grant(
+/** Takes the stock of allowed lines, and counts them against the customer's limits. */
+function takeStock(
   lines: { product: ProductOnSale; quantity: number }[],
   customer: string | undefined,
-  sale: SaleState,
+  batch: BatchState,
 ): void {
   for (const { product, quantity } of lines) {
     take(product, quantity);
-    sale.touched.add(product.id);
+    batch.touched.add(product.id);
     if (customer !== undefined && product.maxPerCustomer !== null) {
       const key = boughtKey(customer, product.id);
-      sale.bought.set(key, (sale.bought.get(key) ?? 0) + quantity);
+      batch.bought.set(key, (batch.bought.get(key) ?? 0) + quantity);
     }
   }
 }
 
-function sellProduct(
+function checkoutProduct(
   { productId, quantity, expectedVersion, email }: ProductPurchase,
-  sale: SaleState,
+  batch: BatchState,
   idempotencyClaim?: string,
 ): NewOrder {
-  const product = sale.products.get(productId);
+  const product = batch.products.get(productId);
   if (!product) throw new NotFoundError('Product', productId);
   // The version moves once per batch: an earlier purchase of this batch already changed it.
-  const moved = sale.touched.has(productId);
+  const moved = batch.touched.has(productId);
   if (expectedVersion !== undefined && (moved || product.version !== expectedVersion)) {
     throw new VersionConflictError(
       `Product ${productId} has changed since version ${expectedVersion}; reload it and try again.`,
@@ -276,16 +224,16 @@ function sellProduct(
     );
   }
   const lines = [{ product, quantity }];
-  const customer = assertSellable(lines, email, sale, { itemised: false });
+  const customer = assertAllowed(lines, email, batch, { itemised: false });
   const order = newOrder(lines, { idempotencyClaim, email });
-  grant(lines, customer, sale);
+  takeStock(lines, customer, batch);
   return order;
 }
 
-function sellCart(
+function checkoutCart(
   { cartId, email }: CartPurchase,
   carts: Map<string, CartToCheckOut>,
-  sale: SaleState,
+  batch: BatchState,
   idempotencyClaim?: string,
 ): NewOrder {
   const cart = carts.get(cartId);
@@ -293,12 +241,12 @@ function sellCart(
   assertCanCheckOut(cart);
   // Every product of a locked cart's lines is locked: cart lines reference their product.
   const lines = cart.lines.map(({ productId, quantity }) => ({
-    product: sale.products.get(productId)!,
+    product: batch.products.get(productId)!,
     quantity,
   }));
-  const customer = assertSellable(lines, email, sale, { itemised: true });
+  const customer = assertAllowed(lines, email, batch, { itemised: true });
   const order = newOrder(lines, { cartId, idempotencyClaim, email });
   checkOut(cart);
-  grant(lines, customer, sale);
+  takeStock(lines, customer, batch);
   return order;
 }

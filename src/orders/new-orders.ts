@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
-import { currencyMismatch } from '../cart/cart.errors';
 import { recordsOf } from '../common/database/list-parameters';
-import { MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './checkout.errors';
 import { customerKey } from './customer-email';
-import type { OrderDto } from './dto/checkout.dto';
+import type { OrderDto } from './dto/order.dto';
+import { currencyMismatch, MAX_ORDER_TOTAL_CENTS, OrderTotalTooLargeError } from './order.errors';
 
 /** What an order line copies from its product at purchase time. */
 export interface OrderLineInput {

@@ -1,5 +1,6 @@
-import type { OrderDto } from '../checkout/dto/checkout.dto';
-import type { IdempotentReplay, IdempotentRequest } from '../idempotency/idempotency.service';
+import type { OrderDto } from '../orders/dto/order.dto';
+import type { IdempotentReplay } from '../idempotency/idempotency.service';
+import type { IdempotentRequest } from '../idempotency/idempotent-request';
 
 /** Buy now: one product. */
 export interface ProductPurchase {
