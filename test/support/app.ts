@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app';
+import * as sdk from '../../client/sdk/src/index';
+import { createApp } from '../../src/app/app';
 import { loadConfig } from '../../src/common/config';
 import { checkResponsesOf } from './contract-setup';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -11,6 +12,9 @@ export interface TestApp {
   /** Base URL of the app listening on a free port, e.g. http://127.0.0.1:40123 */
   baseUrl: string;
   db: TestDatabase;
+  /** The SDK as a shopper uses it, and as the admin (with the admin token). */
+  shopper: sdk.Client;
+  admin: sdk.Client;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     baseUrl,
     db,
+    shopper: sdk.createStoreClient({ baseUrl }),
+    admin: sdk.createStoreClient({ baseUrl, adminToken: ADMIN_TOKEN }),
     close: async () => {
       await app.close();
       if (!options.db) await db.drop();
@@ -46,15 +52,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = unknown> {
   status: number;
   contentType: string | null;
   headers: Headers;
   body: T;
 }
 
-/** A JSON request over real HTTP; the response is checked against the document on the way. */
-export async function api<T = any>(
+/**
+ * A JSON request over real HTTP, for what the SDK hides or refuses to send (malformed input, exact
+ * statuses and headers); the response is checked against the document on the way. Name the body's
+ * type `T` only where the document fixes it.
+ */
+export async function api<T = unknown>(
   baseUrl: string,
   method: string,
   path: string,
@@ -72,7 +82,7 @@ export async function api<T = any>(
     status: response.status,
     contentType,
     headers: response.headers,
-    body: text && /json/.test(contentType ?? '') ? JSON.parse(text) : text || undefined,
+    body: (text && /json/.test(contentType ?? '') ? JSON.parse(text) : text || undefined) as T,
   };
 }
 
@@ -80,7 +90,11 @@ export async function api<T = any>(
  * Asserts an RFC 9457 problem response: the status, the media type, the members every problem
  * carries, and the stable `code`. Returns the body for further checks.
  */
-export function expectProblem(response: ApiResponse, status: number, code: string): any {
+export function expectProblem(
+  response: ApiResponse,
+  status: number,
+  code: sdk.ErrorCode,
+): sdk.ProblemDetailsDto {
   const summary = { status: response.status, body: response.body };
   expect(summary).toMatchObject({ status, body: { status, code } });
   expect(response.contentType).toMatch(/^application\/problem\+json/);
@@ -91,22 +105,24 @@ export function expectProblem(response: ApiResponse, status: number, code: strin
       detail: expect.any(String),
     }),
   );
+  const problem = response.body as sdk.ProblemDetailsDto;
   if (code === 'VALIDATION_FAILED') {
-    expect(response.body.errors).toEqual(
+    expect(problem.errors).toEqual(
       expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
     );
   }
-  return response.body;
+  return problem;
 }
 
-/** Creates a cart through the API and returns it. */
+/** Creates a cart through the SDK and returns it. */
 export async function createCart(
   baseUrl: string,
-  items: { productId: string; quantity: number }[],
-): Promise<{ id: string; version: number; status: string; items: any[] }> {
-  const response = await api(baseUrl, 'POST', '/cart', { items });
-  if (response.status !== 201) throw new Error(`create cart: ${JSON.stringify(response.body)}`);
-  return response.body;
+  items: sdk.CartLineInput[],
+): Promise<sdk.CartDto> {
+  const client = sdk.createStoreClient({ baseUrl });
+  const { data, error } = await sdk.createCart({ client, body: { items } });
+  if (!data) throw new Error(`create cart: ${JSON.stringify(error)}`);
+  return data;
 }
 
 /** How many responses had each status, e.g. `{ 201: 100, 409: 200 }`. */
@@ -120,27 +136,15 @@ export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 let skuCounter = 0;
 
-/** Creates a product through the admin API and returns it. */
+/** Creates a product through the SDK as the admin and returns it. */
 export async function createProduct(
   baseUrl: string,
-  overrides: Partial<{
-    sku: string;
-    name: string;
-    priceCents: number;
-    currency: string;
-    stock: number;
-    saleStartsAt: string | null;
-    saleEndsAt: string | null;
-    maxPerCustomer: number | null;
-    compareAtPriceCents: number | null;
-    imageUrl: string | null;
-  }> = {},
-) {
-  const response = await api(
-    baseUrl,
-    'POST',
-    '/products',
-    {
+  overrides: Partial<sdk.CreateProductDto> = {},
+): Promise<sdk.ProductDto> {
+  const client = sdk.createStoreClient({ baseUrl, adminToken: ADMIN_TOKEN });
+  const { data, error } = await sdk.createProduct({
+    client,
+    body: {
       sku: `SKU-${process.pid}-${++skuCounter}`,
       name: `Product ${skuCounter}`,
       priceCents: 1000,
@@ -148,19 +152,7 @@ export async function createProduct(
       stock: 10,
       ...overrides,
     },
-    adminHeaders,
-  );
-  if (response.status !== 201) throw new Error(`create product: ${JSON.stringify(response.body)}`);
-  return response.body as {
-    id: string;
-    sku: string;
-    name: string;
-    stock: number;
-    version: number;
-    priceCents: number;
-    currency: string;
-    saleStartsAt: string | null;
-    saleEndsAt: string | null;
-    maxPerCustomer: number | null;
-  };
+  });
+  if (!data) throw new Error(`create product: ${JSON.stringify(error)}`);
+  return data;
 }

@@ -53,24 +53,32 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** Every table of the store, in an order that respects foreign keys. */
 export const STORE_TABLES = ['products', 'carts', 'cart_items', 'orders', 'order_items'] as const;
 
+/** The store's tables and the keys idempotency keeps, for tests that send Idempotency-Key. */
+export const STORE_AND_KEY_TABLES = [...STORE_TABLES, 'idempotency_keys'] as const;
+
 export type DatabaseFingerprint = Record<
   (typeof STORE_TABLES)[number],
   { rows: number; digest: string | null }
 >;
 
 /**
- * Row count and an md5 of every row of every store table, as an outside observer sees them.
- * Two equal fingerprints mean nothing was inserted, updated or deleted in between.
+ * Row count and an md5 of every row of every store table (or of `tables`), as an outside
+ * observer sees them. Two equal fingerprints mean nothing was inserted, updated or deleted.
  */
-export async function fingerprint(db: TestDatabase): Promise<DatabaseFingerprint> {
+export async function fingerprint(
+  db: TestDatabase,
+  tables: readonly string[] = STORE_TABLES,
+): Promise<DatabaseFingerprint> {
   // One round trip: a row per table with its row count and an md5 over its sorted rows.
   const rows = await db.query<{ name: string; rows: string; digest: string | null }>(
-    STORE_TABLES.map(
-      (table) =>
-        `select '${table}' as name, count(*) as rows,
+    tables
+      .map(
+        (table) =>
+          `select '${table}' as name, count(*) as rows,
                 md5(string_agg(t::text, '|' order by t::text)) as digest
            from ${table} t`,
-    ).join(' union all '),
+      )
+      .join(' union all '),
   );
   return Object.fromEntries(
     rows.map((row) => [row.name, { rows: Number(row.rows), digest: row.digest }]),

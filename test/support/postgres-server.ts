@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/common/database/embedded-postgres';
+import { freePort } from '../../src/app/embedded-postgres';
 
 /**
  * A PostgreSQL server of the test's own (its own data folder and port, from the

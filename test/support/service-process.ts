@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../src/common/database/embedded-postgres';
+import { freePort } from '../../src/app/embedded-postgres';
 import { ADMIN_TOKEN } from './app';
 import { checkResponsesOf } from './contract-setup';
 
