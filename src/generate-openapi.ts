@@ -8,7 +8,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { loadConfig } from './common/config';
-import { buildOpenApiDocument } from './common/openapi';
+import { buildOpenApiDocument } from './app/openapi-document';
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(

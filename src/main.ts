@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { join } from 'node:path';
-import { createApp } from './app';
+import { createApp } from './app/app';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './app/embedded-postgres';
+import { createLogger, PinoLoggerService } from './app/logging';
 import { ConfigError, loadConfig } from './common/config';
-import { createLogger, PinoLoggerService } from './common/logging';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './common/database/embedded-postgres';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
 

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { loadConfig } from './common/config';
-import { createLogger, PinoLoggerService } from './common/logging';
+import { createLogger, PinoLoggerService } from './app/logging';
 
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, MIGRATE_ON_START: 'true' });

@@ -41,7 +41,14 @@ function cartDto(
   };
 }
 
-export const toCartDto = (cart: Cart): CartDto => cartDto(cart, cart.items.getItems());
+/** The cart's lines with the products they show, read by `productsOf`. */
+const toCartDto = (cart: Cart, products: Map<string, LineProduct>): CartDto =>
+  cartDto(
+    cart,
+    cart.items
+      .getItems()
+      .map((item) => ({ product: products.get(item.product.id)!, quantity: item.quantity })),
+  );
 
 /** New carts created in one transaction at most. */
 const MAX_CARTS_PER_BATCH = 500;
@@ -121,7 +128,9 @@ export class CartService {
   }
 
   async get(id: string): Promise<CartDto> {
-    return toCartDto(await this.load(this.em.fork(), id));
+    const em = this.em.fork();
+    const cart = await this.load(em, id);
+    return toCartDto(cart, await this.productsOf(em, cart));
   }
 
   /** Sets one line's quantity (0 removes it) on the cart version the shopper saw. */
@@ -136,41 +145,42 @@ export class CartService {
     await em.lock(cart, LockMode.OPTIMISTIC, version);
     if (cart.status === CartStatus.CheckedOut) throw new CartCheckedOutError(id);
 
+    const products = await this.productsOf(em, cart, productId);
     const line = cart.items.getItems().find((item) => item.product.id === productId);
+    if (!line && !products.has(productId)) throw new NotFoundError('Product', productId);
     if (quantity === 0) {
-      if (!line) {
-        await this.findProducts(em, [productId]);
-        return toCartDto(cart);
-      }
+      if (!line) return toCartDto(cart, products);
       cart.items.remove(line);
     } else if (line) {
       line.quantity = quantity;
     } else {
-      const [product] = (await this.findProducts(em, [productId])).values();
       const mismatch = currencyMismatch([
-        product,
-        ...cart.items.getItems().map((item) => item.product),
+        products.get(productId)!,
+        ...cart.items.getItems().map((item) => products.get(item.product.id)!),
       ]);
       if (mismatch) throw mismatch;
-      cart.items.add(new CartItem(cart, product, quantity));
+      cart.items.add(new CartItem(cart, em.getReference(Product, productId), quantity));
     }
     cart.touch();
     await em.flush();
-    return toCartDto(cart);
+    return toCartDto(cart, products);
   }
 
   private async load(em: EntityManager, id: string): Promise<Cart> {
-    const cart = await em.findOne(Cart, id, { populate: ['items.product'] });
+    const cart = await em.findOne(Cart, id, { populate: ['items'] });
     if (!cart) throw new NotFoundError('Cart', id);
     return cart;
   }
 
-  /** The named products by id; a missing one is a 404. */
-  private async findProducts(em: EntityManager, ids: string[]): Promise<Map<string, Product>> {
-    const found = await em.find(Product, { id: { $in: ids } });
-    const byId = new Map(found.map((product) => [product.id, product]));
-    const missing = ids.find((id) => !byId.has(id));
-    if (missing) throw new NotFoundError('Product', missing);
-    return byId;
+  /** The products of the cart's lines (and `also`), as the products module reads them. */
+  private async productsOf(
+    em: EntityManager,
+    cart: Cart,
+    also?: string,
+  ): Promise<Map<string, LineProduct>> {
+    const ids = new Set(cart.items.getItems().map((item) => item.product.id));
+    if (also) ids.add(also);
+    const products = await readProductsOnSale(em.getKysely(), [...ids]);
+    return new Map(products.map((product) => [product.id, product]));
   }
 }

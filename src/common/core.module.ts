@@ -1,6 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AdminGuard } from './admin.guard';
 import { AppConfig } from './config';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { validationPipe } from './validation';
@@ -14,11 +13,10 @@ export class CoreModule {
       module: CoreModule,
       providers: [
         { provide: AppConfig, useValue: config },
-        AdminGuard,
         { provide: APP_PIPE, useFactory: validationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [AppConfig, AdminGuard],
+      exports: [AppConfig],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AppConfig } from '../common/config';
 import { Product } from './product.entity';
+import { PRODUCT_IMAGES_PREFIX } from './product-images';
 
 type DemoProduct = Omit<ConstructorParameters<typeof Product>[0], 'imageUrl'>;
 
@@ -93,7 +94,7 @@ const demoProducts = (now: number): DemoProduct[] => [
 ];
 
 /** Each demo product's picture, drawn for it and served by this service. */
-const pictureOf = (sku: string) => `/images/products/${sku.toLowerCase()}.svg`;
+const pictureOf = (sku: string) => `${PRODUCT_IMAGES_PREFIX}${sku.toLowerCase()}.svg`;
 
 /** Seeds a small catalogue into an empty database, so a fresh start has something to sell. */
 @Injectable()

@@ -14,9 +14,9 @@ import type { FastifyReply } from 'fastify';
 import { map } from 'rxjs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams, WithoutDatabase } from '../common/openapi';
-import { AdminGuard } from '../common/admin.guard';
+import { AdminGuard } from './admin.guard';
 import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
-import { type ServerSentEvent, streamServerSentEvents } from '../common/server-sent-events';
+import { type ServerSentEvent, streamServerSentEvents } from './server-sent-events';
 import { uuidParam } from '../common/validation';
 import {
   CreateProductDto,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AdminGuard } from './admin.guard';
 import { DemoCatalogue } from './demo-catalogue';
 import { Product } from './product.entity';
 import { ProductsController } from './products.controller';
@@ -9,7 +10,7 @@ import { StockEventsService } from './stock-events.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Product])],
   controllers: [ProductsController],
-  providers: [ProductsService, DemoCatalogue, StockEventsService],
+  providers: [ProductsService, DemoCatalogue, StockEventsService, AdminGuard],
   exports: [ProductsService],
 })
 export class ProductsModule {}

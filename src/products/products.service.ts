@@ -55,8 +55,8 @@ export class ProductsService {
 
   /**
    * A page of the catalogue, read as plain rows rather than entities: a listing changes nothing,
-   * and hydrating entities (and the query builder) took about half of this route's throughput in
-   * the benchmark. Writes still all go through the entity and its version.
+   * and hydrating entities costs this hot route dearly (bench/NOTES.md). Writes still all go
+   * through the entity and its version.
    */
   async list(limit: number, offset: number): Promise<ProductPageDto> {
     const connection = this.em.getConnection();

@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../src/common/database/embedded-postgres';
+import { freePort } from '../../src/app/embedded-postgres';
 import { adminHeaders } from '../support/app';
 import { createTestDatabase, soldOf, storedProduct, type TestDatabase } from '../support/database';
 import { spawnService, type ServiceProcess } from '../support/service-process';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../../src/common/database/embedded-postgres';
+import { startEmbeddedPostgres } from '../../src/app/embedded-postgres';
 
 export interface TestDatabaseServer {
   /** Connection URL of a database on the server with rights to create databases. */

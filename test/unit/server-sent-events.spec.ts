@@ -3,7 +3,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
 import { Subject } from 'rxjs';
-import { type ServerSentEvent, streamServerSentEvents } from '../../src/common/server-sent-events';
+import {
+  type ServerSentEvent,
+  streamServerSentEvents,
+} from '../../src/products/server-sent-events';
 
 describe('streamServerSentEvents', () => {
   let server: FastifyInstance;

@@ -2,7 +2,7 @@ import compress from '@fastify/compress';
 import fastifyStatic, { type FastifyStaticOptions } from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { constants } from 'node:zlib';
 
 /**
@@ -10,9 +10,9 @@ import { constants } from 'node:zlib';
  *
  * - API responses are compressed on the fly (Brotli or gzip, per Accept-Encoding) from
  *   COMPRESSION_THRESHOLD_BYTES up; smaller ones (a checkout's 201) go out as they are.
- * - Static files (the storefront, the product pictures) are compressed once, at build time
- *   (`scripts/precompress.mts` writes `.br` and `.gz` next to each), and served as they are
- *   stored: no CPU per request. A file without a compressed copy (a build that skipped the
+ * - Static files (the storefront; the product pictures, see products/product-images.ts) are
+ *   compressed once, at build time (`scripts/precompress.mts` writes `.br` and `.gz` next to
+ *   each), and served as they are stored: no CPU per request. A file without a compressed copy (a build that skipped the
  *   step, the pictures when run from `src/`) is compressed on the fly instead.
  * - The live stock stream (text/event-stream) is never compressed: a compressor holds bytes back
  *   until it has enough of them, and events must reach the client as they happen.
@@ -30,18 +30,16 @@ const COMPRESSIBLE =
   /^(?:text\/(?!event-stream)|application\/(?:[\w.-]+\+)?json|application\/javascript|image\/svg\+xml)/i;
 
 /**
- * Brotli quality for responses compressed per request (11, zlib's default, is for build time
- * only). Measured here on API JSON: quality 3 costs about what gzip -6 does (a 15.7 KB product
- * page: 47 µs against 49 µs) for 15% fewer bytes; 4 (@fastify/compress's default) costs 1.5 to
- * 2 times as much for 2% fewer.
+ * Brotli quality for responses compressed per request (11 is for build time only): on API JSON,
+ * 3 costs about what gzip does for fewer bytes, and higher ones cost more than they save
+ * (figures in bench/NOTES.md).
  */
 const DYNAMIC_BROTLI_QUALITY = 3;
 
 /**
- * Responses up to this size are compressed in one synchronous call rather than through a
- * compression stream (the plugin's default limit, on two cores, is 8 KiB). Measured here, a
- * 15 KB product page (Fastify inject, Brotli 3): 43 µs a request uncompressed, 100 µs compressed
- * in one call, 380 µs through a stream. Every API response is far below this limit.
+ * Responses up to this size are compressed in one synchronous call, far cheaper than a
+ * compression stream for bodies this small (the plugin's default limit is 8 KiB). Every API
+ * response is below it.
  */
 const SYNC_COMPRESSION_LIMIT_BYTES = 256 * 1024;
 
@@ -143,36 +141,4 @@ export async function serveStorefrontFiles(
       void reply.header('cache-control', storefrontCacheControl(servedFile(root, path))),
   };
   await app.register(fastifyStatic, options);
-}
-
-/** Where the product pictures are: `src/products/images`, copied to `dist/products/images`. */
-export const PRODUCT_IMAGES_DIR = join(__dirname, '..', 'products', 'images');
-export const PRODUCT_IMAGES_PREFIX = '/images/products/';
-
-/**
- * Served with the pictures in case one is opened on its own, as a document: an SVG may carry
- * scripts and links (ours do not), and here nothing but its own inline styles may run or load.
- */
-export const SVG_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
-
-/**
- * Serves the product pictures at /images/products/<file>.svg, whether or not the storefront was
- * built: a day in caches, then revalidated by ETag (a picture may be redrawn under its name).
- */
-export async function serveProductImages(app: NestFastifyApplication): Promise<void> {
-  await app.register(fastifyStatic, {
-    root: PRODUCT_IMAGES_DIR,
-    prefix: PRODUCT_IMAGES_PREFIX,
-    wildcard: false,
-    index: false,
-    // The storefront's registration decorates the reply with sendFile already.
-    decorateReply: false,
-    globIgnore: COMPRESSED_COPIES,
-    preCompressed: true,
-    cacheControl: false,
-    setHeaders: (reply) =>
-      void reply
-        .header('cache-control', 'public, max-age=86400')
-        .header('content-security-policy', SVG_CONTENT_SECURITY_POLICY),
-  });
 }

@@ -7,16 +7,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppModule } from './app.module';
-import { type AppConfig, parseTrustProxy } from './common/config';
-import { compressResponses, serveProductImages, serveStorefrontFiles } from './common/delivery';
-import { ValidationFailedError } from './common/errors';
-import { createLogger, PinoLoggerService } from './common/logging';
-import { buildOpenApiDocument, refuseUnwantedBodies, serveOpenApi } from './common/openapi';
-import { securityHeaders } from './common/security-headers';
-import { toProblem } from './common/problem-details';
-import { PROBLEM_CONTENT_TYPE } from './common/problem-details.filter';
-import { MetricsService } from './observability/metrics.service';
+import { AppModule } from '../app.module';
+import { type AppConfig, parseTrustProxy } from '../common/config';
+import { ValidationFailedError } from '../common/errors';
+import { toProblem } from '../common/problem-details';
+import { PROBLEM_CONTENT_TYPE } from '../common/problem-details.filter';
+import { MetricsService } from '../observability/metrics.service';
+import { serveProductImages } from '../products/product-images';
+import { compressResponses, serveStorefrontFiles } from './delivery';
+import { createLogger, PinoLoggerService } from './logging';
+import { buildOpenApiDocument, serveOpenApi } from './openapi-document';
+import { securityHeaders } from './security-headers';
+import { refuseUnwantedBodies } from './unwanted-bodies';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -108,7 +110,7 @@ function closeIdleConnectionsWhileClosing(app: NestFastifyApplication): void {
 
 /**
  * Serves the built storefront at `/`, precompressed, with a cache policy per file (see
- * common/delivery.ts); the API routes keep their paths.
+ * delivery.ts); the API routes keep their paths.
  */
 async function serveStorefront(app: NestFastifyApplication, dir: string): Promise<void> {
   const root = resolve(dir);

@@ -2,10 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import { destination, pino, stdTimeFunctions, type Logger } from 'pino';
 
 /**
- * The process's one structured logger: JSON lines on stdout, written asynchronously. A
- * synchronous write per line (pino's default) cost a system call per request: asynchronous
- * writes measured 10% more checkouts/s on the bare path. Lines written while a write is in
- * flight go out together, and pino flushes what is left when the process exits.
+ * The process's one structured logger: JSON lines on stdout, written asynchronously so that a
+ * request does not cost a system call of its own (figures in bench/NOTES.md); pino flushes what
+ * is left when the process exits.
  */
 export function createLogger(level: string): Logger {
   return pino(

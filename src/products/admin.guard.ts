@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from './config';
-import { DomainError } from './errors';
+import { AppConfig } from '../common/config';
+import { DomainError } from '../common/errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
