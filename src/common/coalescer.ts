@@ -70,7 +70,7 @@ export class Coalescer<In, Out> {
       this.inFlight++;
       void this.run(batch).then(async (answer) => {
         // A queue answering in turns sends its next batch before its first answers; one
-        // answering at once answers first, as it always has (the other order measured no better).
+        // answering at once answers first.
         if (this.options.answersPerTurn === undefined) await answer();
         this.inFlight--;
         this.pump();
@@ -102,12 +102,9 @@ export class Coalescer<In, Out> {
 }
 
 /**
- * Answers a batch's items `perTurn` at a time, yielding to the event loop between them. Each
- * answer runs its request to the end (serialising and writing the response) on this thread, so
- * a whole batch's answers at once hold back every database reply that arrives meanwhile, those
- * of the other queues' batches too. Yielding lets them through, at the cost of smaller write
- * batches (Redis, logs); a queue whose batches hold row locks answers at once, after its commit,
- * so that no burst of answers falls inside another batch's lock and lengthens it.
+ * Answers a batch's items `perTurn` at a time, yielding to the event loop between them, so that
+ * database replies of other batches are not held back behind a whole batch of responses. A queue
+ * whose batches hold row locks answers at once instead, so that no burst falls inside a lock.
  */
 async function settleInTurns<In, Out>(
   batch: Pending<In, Out>[],

@@ -33,11 +33,9 @@ export class OptimisticLockInterceptor implements NestInterceptor {
 
 /**
  * Marks a route whose writes are versioned: its OptimisticLockError is answered 409
- * VERSION_CONFLICT (by the interceptor above), and documented so. Bound to these routes rather
- * than globally, because a route with no interceptor at all is run by Nest without its RxJS
- * pipeline, which measured cheaper on the bare checkout path and on GET /products (figures in
- * bench/NOTES.md). An OptimisticLockError elsewhere would still be answered 409 by the
- * exception filter.
+ * VERSION_CONFLICT, and documented so. Per route, not global: Nest runs a route without any
+ * interceptor without its RxJS pipeline, which is cheaper (bench/NOTES.md); elsewhere the
+ * exception filter still answers 409.
  */
 export const MapsVersionConflicts = () =>
   applyDecorators(

@@ -47,11 +47,10 @@ interface ScriptedRedis extends Redis {
 }
 
 /**
- * @nest-lab/throttler-storage-redis, with two changes measured on the checkout: its script runs
- * by EVALSHA (the package sends the whole script text with every EVAL, which cost more than the
- * rest of the limit together), and the check for a repeated key runs in the same script, so a
- * checkout costs one round trip to Redis. Fails fast rather than queue while Redis is away.
- * (The repeat key and the hit keys hash to different slots: a single Redis, not a cluster.)
+ * @nest-lab/throttler-storage-redis, with two changes: its script runs by EVALSHA (the package
+ * sends the whole script text with every EVAL), and the check for a repeated key runs in the
+ * same script, so a checkout costs one round trip to Redis. Fails fast rather than queue while
+ * Redis is away. (The repeat key and the hit keys hash to different slots: a single Redis.)
  */
 export class RedisThrottlerStorage extends ThrottlerStorageRedisService {
   constructor(url: string, keyPrefix: string) {
