@@ -14,6 +14,11 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** Names for several phases at once in --only and --skip: the files of bench/phases/. */
+const GROUPS: Record<string, readonly Phase[]> = {
+  purchases: ['keyed', 'drop', 'cart', 'zipf', 'two-keyed'],
+};
+
 export interface BenchOptions {
   /** Units of the flash-sale product. */
   stock: number;
@@ -57,7 +62,8 @@ Options (environment variable in brackets):
   --cart-lines 1|2       lines per cart in the cart phase (BENCH_CART_LINES, default 2)
   --redis URL            Redis for the checkout limit (BENCH_REDIS_URL, else REDIS_URL; default:
                          none, each service process counts in memory)
-  --only LIST            run only these phases: ${PHASES.join(',')} (BENCH_ONLY)
+  --only LIST            run only these phases, in the run's order: ${PHASES.join(',')};
+                         purchases names ${GROUPS.purchases.join(',')} (BENCH_ONLY)
   --skip LIST            skip these phases (BENCH_SKIP)
   --out DIR              results folder (BENCH_OUT, default bench/results)
   --dist DIR             the service build to run (BENCH_DIST, default dist)
@@ -78,11 +84,15 @@ const phaseList = (name: string, value: string): Phase[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean)
-    .map((item) => {
+    .flatMap((item) => {
+      if (GROUPS[item]) return GROUPS[item];
       if (!(PHASES as readonly string[]).includes(item)) {
-        throw new Error(`${name}: unknown phase "${item}" (phases: ${PHASES.join(', ')})`);
+        throw new Error(
+          `${name}: unknown phase "${item}" (phases: ${PHASES.join(', ')}; purchases = ` +
+            `${GROUPS.purchases.join(',')})`,
+        );
       }
-      return item as Phase;
+      return [item as Phase];
     });
 
 export function readOptions(
