@@ -1,7 +1,7 @@
 /**
- * The sale engine alone, without HTTP: boots the built application context (MikroORM, the
- * SaleEngine) in this process and has `shoppers` loops call
- * `SaleEngine.buy({ kind: 'product', productId, quantity: 1 })` until the product sells out.
+ * The checkout engine alone, without HTTP: boots the built application context (MikroORM, the
+ * CheckoutEngine) in this process and has `shoppers` loops call
+ * `CheckoutEngine.checkout({ kind: 'product', productId, quantity: 1 })` until it sells out.
  * Reports orders/s and this process's CPU time per order, which is the engine's own cost, free of
  * the HTTP stack (no Idempotency-Key, no limit). Used for the tuning in bench/NOTES.md.
  *
@@ -14,11 +14,19 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { requireFromBuild } from './lib/build.ts';
 import { query, startDatabase } from './lib/postgres.ts';
 import { round, summarise } from './lib/stats.ts';
 
+type Checkout = (purchase: {
+  kind: 'product';
+  productId: string;
+  quantity: number;
+}) => Promise<unknown>;
+/** CheckoutEngine.checkout; SaleEngine.buy in builds from before the checkout module. */
 interface Engine {
-  buy(purchase: { kind: 'product'; productId: string; quantity: number }): Promise<unknown>;
+  checkout?: Checkout;
+  buy?: Checkout;
 }
 interface AppContext {
   get(token: unknown): unknown;
@@ -42,8 +50,9 @@ await mkdir(tmpDir, { recursive: true });
 // Copies of dist under bench/ are CommonJS, unlike the bench's own files (bench/package.json).
 await writeFile(join(tmpDir, 'package.json'), '{ "type": "commonjs" }\n');
 const dataDir = join(tmpDir, 'postgres-engine');
+const dist = resolve(root, values.dist);
 const db = await startDatabase({
-  dist: resolve(root, values.dist),
+  dist,
   dataDir,
   maxConnections: 300,
   log: () => undefined,
@@ -57,15 +66,17 @@ try {
       createApplicationContext(module: unknown, options: object): Promise<AppContext>;
     };
   };
-  const { AppModule } = require(join(root, values.dist, 'app.module.js')) as {
+  const { AppModule } = requireFromBuild<{
     AppModule: { forRoot(config: unknown, url: string): unknown };
-  };
-  const { loadConfig } = require(join(root, values.dist, 'common/config.js')) as {
+  }>(dist, ['app.module.js']);
+  const { loadConfig } = requireFromBuild<{
     loadConfig(env: Record<string, string>): unknown;
-  };
-  const { SaleEngine } = require(join(root, values.dist, 'sales/sale-engine.js')) as {
-    SaleEngine: unknown;
-  };
+  }>(dist, ['common/config.js']);
+  // The engine under its name and path since it moved into checkout/, or before.
+  const engines = requireFromBuild<Record<string, unknown>>(dist, [
+    'checkout/checkout-engine.js',
+    'sales/sale-engine.js',
+  ]);
   const config = loadConfig({
     DATABASE_URL: db.url,
     SEED_DEMO_DATA: 'false',
@@ -75,7 +86,9 @@ try {
   context = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url), {
     logger: false,
   });
-  const engine = context.get(SaleEngine) as Engine;
+  const engine = context.get(engines.CheckoutEngine ?? engines.SaleEngine) as Engine;
+  const checkout = (engine.checkout ?? engine.buy)?.bind(engine);
+  if (!checkout) throw new Error('the engine has neither checkout() nor buy()');
 
   const runId = randomBytes(3).toString('hex');
   const sale = async (stock: number, label: string) => {
@@ -95,7 +108,7 @@ try {
         for (;;) {
           const sentAt = performance.now();
           try {
-            await engine.buy({ kind: 'product', productId: id, quantity: 1 });
+            await checkout({ kind: 'product', productId: id, quantity: 1 });
             latencies.push(performance.now() - sentAt);
           } catch (error) {
             if ((error as { code?: string }).code === 'OUT_OF_STOCK') return;

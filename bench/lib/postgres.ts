@@ -1,13 +1,14 @@
-import { createRequire } from 'node:module';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import pg from 'pg';
+import { requireFromBuild } from './build.ts';
 
 // The service's own helper, from the build `npm run bench` has just made (dist is CommonJS).
-type EmbeddedPostgresModule = typeof import('../../src/common/database/embedded-postgres.ts');
-const require = createRequire(import.meta.url);
+type EmbeddedPostgresModule = typeof import('../../src/app/embedded-postgres.ts');
 const loadEmbedded = (dist: string): EmbeddedPostgresModule =>
-  require(resolve(dist, 'common/database/embedded-postgres.js')) as EmbeddedPostgresModule;
+  requireFromBuild<EmbeddedPostgresModule>(dist, [
+    'app/embedded-postgres.js',
+    'common/database/embedded-postgres.js',
+  ]);
 
 export interface BenchDatabase {
   url: string;
@@ -23,7 +24,7 @@ const SETTINGS = ['fsync', 'synchronous_commit', 'shared_buffers', 'max_connecti
 
 /**
  * PostgreSQL for the run: `DATABASE_URL` when given, else a fresh embedded cluster in `dataDir`
- * with PostgreSQL's default durability (fsync and synchronous commit on), as in the issue's
+ * with PostgreSQL's default durability (fsync and synchronous commit on), as in NOTES.md's
  * figures. The only setting changed is `max_connections`, so the raw ceiling can open as many
  * connections as the sale has shoppers.
  */

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 /**
  * The raw single-row ceiling: the sale done in plain SQL, one transaction per unit sold, on one
- * product row. The four statements are the issue's:
+ * product row, in four statements:
  *   BEGIN; UPDATE products SET stock = stock - 1 WHERE id = $1 AND stock >= 1; INSERT order; COMMIT
  */
 export interface RawResult {
