@@ -1,5 +1,6 @@
 // Request ids, health probes, metrics and HTTP hardening, over real HTTP.
-import { api, createProduct, startTestApp, type TestApp } from '../support/app';
+import { checkout, getHealth, getLiveness, getReadiness } from '../../client/sdk/src/index';
+import { createProduct, startTestApp, type TestApp } from '../support/app';
 
 describe('observability and hardening', () => {
   let t: TestApp;
@@ -20,15 +21,16 @@ describe('observability and hardening', () => {
   });
 
   it('answers the liveness and readiness probes', async () => {
-    expect((await api(t.baseUrl, 'GET', '/health/live')).body).toEqual({ status: 'ok' });
-    expect((await api(t.baseUrl, 'GET', '/health/ready')).body).toEqual({ status: 'ok' });
-    expect((await api(t.baseUrl, 'GET', '/health')).status).toBe(200);
+    expect((await getLiveness({ client: t.shopper })).data).toEqual({ status: 'ok' });
+    expect((await getReadiness({ client: t.shopper })).data).toEqual({ status: 'ok' });
+    expect((await getHealth({ client: t.shopper })).response?.status).toBe(200);
   });
 
   it('counts checkout outcomes and request latency in /metrics', async () => {
     const product = await createProduct(t.baseUrl, { stock: 1 });
-    await api(t.baseUrl, 'POST', '/checkout', { productId: product.id, quantity: 1 });
-    await api(t.baseUrl, 'POST', '/checkout', { productId: product.id, quantity: 1 });
+    const body = { productId: product.id, quantity: 1 };
+    expect((await checkout({ client: t.shopper, body })).response?.status).toBe(201);
+    expect((await checkout({ client: t.shopper, body })).error?.code).toBe('OUT_OF_STOCK');
 
     const response = await fetch(`${t.baseUrl}/metrics`);
     const text = await response.text();

@@ -1,6 +1,7 @@
 // The checkout rate limit: @nestjs/throttler, in Redis when REDIS_URL is set (as CI sets it), so
 // that every instance shares the count, and in memory otherwise.
 import { randomUUID } from 'node:crypto';
+import { checkout, createCart, listProducts } from '../../client/sdk/src/index';
 import { api, createProduct, expectProblem, startTestApp, type TestApp } from '../support/app';
 
 const redisUrl = process.env.REDIS_URL;
@@ -34,7 +35,8 @@ describe(`checkout rate limit (${redisUrl ? 'Redis, two instances' : 'memory, on
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const target = i % 2 === 0 ? first : second;
-      statuses.push((await api(target.baseUrl, 'POST', '/checkout', body, keys[i])).status);
+      const { response } = await checkout({ client: target.shopper, body, headers: keys[i] });
+      statuses.push(response!.status);
     }
     const limited = await fetch(`${second.baseUrl}/checkout`, {
       method: 'POST',
@@ -43,31 +45,33 @@ describe(`checkout rate limit (${redisUrl ? 'Redis, two instances' : 'memory, on
     });
     const problem = await limited.json();
     // A shopper retrying a purchase that went through is answered, not limited.
-    const replay = await api(second.baseUrl, 'POST', '/checkout', body, keys[0]);
+    const replay = await checkout({ client: second.shopper, body, headers: keys[0] });
 
     expect(statuses).toEqual([201, 201, 201, 201, 201]);
     expect(limited.status).toBe(429);
     expect(problem.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(replay.status).toBe(201);
+    expect(replay.response?.status).toBe(201);
     expect(await stockOf(product.id)).toBe(95);
   });
 
   it('limits cart checkout in the same count', async () => {
     const product = await createProduct(first.baseUrl, { stock: 10 });
-    const cart = await api(first.baseUrl, 'POST', '/cart', {
-      items: [{ productId: product.id, quantity: 1 }],
+    const cart = await createCart({
+      client: first.shopper,
+      body: { items: [{ productId: product.id, quantity: 1 }] },
     });
-    const response = await api(first.baseUrl, 'POST', `/cart/${cart.body.id}/checkout`);
+    // Raw, to check the problem's media type as well.
+    const response = await api(first.baseUrl, 'POST', `/cart/${cart.data!.id}/checkout`);
     expectProblem(response, 429, 'RATE_LIMITED');
     expect(await stockOf(product.id)).toBe(10);
   });
 
   it('leaves browsing alone', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => api(first.baseUrl, 'GET', '/products')),
+      Array.from({ length: 20 }, () => listProducts({ client: first.shopper })),
     );
-    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(responses.every((r) => r.response?.status === 200)).toBe(true);
   });
 });
 
@@ -85,8 +89,9 @@ describe('checkout rate limit with its Redis unreachable', () => {
     const product = await createProduct(t.baseUrl, { stock: 10 });
     const body = { productId: product.id, quantity: 1 };
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++)
-      statuses.push((await api(t.baseUrl, 'POST', '/checkout', body)).status);
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await checkout({ client: t.shopper, body })).response!.status);
+    }
     expect(statuses).toEqual([201, 201, 201]);
   });
 });
