@@ -1,9 +1,11 @@
-// The Flash Store SDK: the generated operations and types, plus a few hand-written helpers.
+// The Flash Store SDK: the generated operations and types, plus a few hand-written helpers and
+// the API's rules a client may apply itself (rules.ts).
 import { createClient, createConfig, type Client } from './generated/client/index.js';
 import type { ErrorCode, ProblemDetailsDto } from './generated/types.gen.js';
 
 export * from './generated/index.js';
 export type { Client } from './generated/client/index.js';
+export * from './rules.js';
 
 export interface StoreClientOptions {
   /** Where the API is served, e.g. `https://store.example.com` or `http://localhost:3000`. */
@@ -33,17 +35,4 @@ export function isProblem<C extends ErrorCode = ErrorCode>(
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;
   const { code } = error as { code: unknown };
   return codes.length === 0 || (codes as unknown[]).includes(code);
-}
-
-/**
- * What checkout takes as a customer's `email`: the pattern and length of `CheckoutDto.email` in
- * the API's document (a test keeps them equal). Spaces around the address are allowed.
- */
-export const EMAIL_PATTERN = '^\\s*[!-?A-~]{1,64}@[!-?A-~]+\\.[!-?A-~]+\\s*$';
-export const MAX_EMAIL_LENGTH = 254;
-const email = new RegExp(EMAIL_PATTERN);
-
-/** True when checkout would take `text` as a customer's email. */
-export function isEmail(text: string): boolean {
-  return text.length <= MAX_EMAIL_LENGTH && email.test(text);
 }

@@ -5,9 +5,8 @@ import {
   formatCountdown,
   formatWait,
   momentPhrase,
-  salePhase,
-  untilPhaseChange,
 } from './sale-window.js';
+import { salePhase, untilPhaseChange } from './sdk.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

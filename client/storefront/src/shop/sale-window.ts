@@ -1,43 +1,11 @@
-// Sale windows (drops) as the shopper sees them: which phase a product is in by the service's
-// clock, and countdowns in words and digits. Pure functions, so that views and tests share them.
-
-/** The fields of a product (or cart line) that bound its sale. */
-export interface SaleWindow {
-  saleStartsAt: string | null;
-  saleEndsAt: string | null;
-}
-
-/** `upcoming`: before `saleStartsAt`; `ended`: from `saleEndsAt` on; `open` otherwise. */
-export type SalePhase = 'upcoming' | 'open' | 'ended';
+// Sale windows (drops) as the shopper sees them: countdowns and moments in words and digits. Pure
+// functions, so that views and tests share them; the window's phase is the API's rule, from the
+// SDK (`salePhase`, `untilPhaseChange`).
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-function time(iso: string | null): number | undefined {
-  if (!iso) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/** The phase at `now` (ms since the epoch, by the service's clock), as the service decides it. */
-export function salePhase(window: SaleWindow, now: number): SalePhase {
-  const starts = time(window.saleStartsAt);
-  const ends = time(window.saleEndsAt);
-  if (starts !== undefined && now < starts) return 'upcoming';
-  if (ends !== undefined && now >= ends) return 'ended';
-  return 'open';
-}
-
-/** Milliseconds from `now` until the phase changes next, or undefined when it never will. */
-export function untilPhaseChange(window: SaleWindow, now: number): number | undefined {
-  const starts = time(window.saleStartsAt);
-  const ends = time(window.saleEndsAt);
-  if (starts !== undefined && now < starts) return starts - now;
-  if (ends !== undefined && now < ends) return ends - now;
-  return undefined;
-}
 
 /**
  * A countdown as a clock shows it: "0:42" and "12:05" under an hour, "3:04:05" under a day,

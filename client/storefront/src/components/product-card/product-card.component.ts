@@ -5,15 +5,12 @@ import { emailProblem } from '../../shop/customer-email.js';
 import { emailField, emailFieldStyles } from '../email-field.js';
 import { formatMoney } from '../../shop/money.js';
 import {
-  type SalePhase,
   countdownDuration,
   countdownTick,
   formatCountdown,
   momentPhrase,
-  salePhase,
-  untilPhaseChange,
 } from '../../shop/sale-window.js';
-import type { ProductDto } from '../../shop/sdk.js';
+import { type ProductDto, type SalePhase, salePhase, untilPhaseChange } from '../../shop/sdk.js';
 import { type Clock, systemClock } from '../../shop/server-clock.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { productCardStyles } from './product-card.styles.js';
