@@ -26,8 +26,9 @@ if (!hasChromium) {
 export default mergeConfig(
   // The storefront's Vite config, less the dev server's dependency scan: Vitest scans the test
   // files and their imports itself, so every dependency a test imports is bundled before the
-  // first test runs instead of being found late, which would reload the page mid-run.
-  { ...storefront, optimizeDeps: {} },
+  // first test runs instead of being found late, which would reload the page mid-run. The setup
+  // file's own dependencies (Ajv, for the contract check) are not scanned: they are named here.
+  { ...storefront, optimizeDeps: { include: ['ajv', 'ajv-formats'] } },
   defineConfig({
     test: {
       include: hasChromium ? ['src/**/*.test.ts'] : [],

@@ -1,28 +1,41 @@
 // An in-memory stand-in for the Flash Store API, behind the SDK's `fetch` option: the components
-// and the Shop run unchanged on top of the real SDK; only the HTTP server is replaced. It follows
-// the API's contract (status codes, problem documents with `code`, versions) for the operations
-// the storefront uses, drops included (sale windows on the service's clock, `serverTime` on each
-// product page, limits per customer by normalised email), and lets a test play "another shopper"
-// or make a request fail or wait.
+// and the Shop run unchanged on top of the real SDK; only the HTTP server is replaced. It applies
+// the API's rules from the SDK (drops: sale windows on the service's clock, limits per customer;
+// stock; the cart's lines and subtotal), answers the operations the storefront uses, and lets a
+// test play "another shopper" or make a request fail or wait. Every answer is checked against
+// openapi/openapi.json (contract.ts): one the document does not allow fails the test.
 import { StockFeed } from '../live/stock-feed.js';
 import { memoryCartIds } from '../shop/cart-ids.js';
 import { type EmailStore, memoryEmails } from '../shop/customer-email.js';
 import type { ServerClock } from '../shop/server-clock.js';
-import type {
-  CartDto,
-  CheckoutCartDto,
-  CheckoutDto,
-  Client,
-  CreateCartDto,
-  ErrorCode,
-  OrderDto,
-  ProblemDetailsDto,
-  ProductDto,
-  SetCartItemDto,
-  StockShortageDto,
+import {
+  type CartDto,
+  type CheckoutCartDto,
+  type CheckoutDto,
+  type Client,
+  type CreateCartDto,
+  type OrderDto,
+  type ProductDto,
+  type SetCartItemDto,
+  cartDto,
+  createStoreClient,
+  customerKey,
+  saleRefusal,
+  shortage,
 } from '../shop/sdk.js';
-import { createStoreClient } from '../shop/sdk.js';
 import { Shop } from '../shop/shop.js';
+import { assertConforms } from './contract.js';
+import {
+  type Problem,
+  cartCheckedOut,
+  cartEmpty,
+  notFound,
+  outOfStock,
+  problemDocument,
+  routeNotFound,
+  saleRefused,
+  versionConflict,
+} from './problems.js';
 
 interface StoredCart {
   id: string;
@@ -31,8 +44,6 @@ interface StoredCart {
   items: { productId: string; quantity: number }[];
 }
 
-type Problem = Partial<ProblemDetailsDto> & { status: number; code: ErrorCode | 'RATE_LIMITED' };
-
 interface Hold {
   route: string;
   reached: () => void;
@@ -40,45 +51,13 @@ interface Hold {
 }
 
 let counter = 0;
+let requests = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
 
-const TITLES: Partial<Record<string, string>> = {
-  NOT_FOUND: 'Not found',
-  OUT_OF_STOCK: 'Out of stock',
-  VERSION_CONFLICT: 'Version conflict',
-  CART_CHECKED_OUT: 'Cart checked out',
-  CART_EMPTY: 'Cart empty',
-  SALE_NOT_STARTED: 'Sale not started',
-  SALE_ENDED: 'Sale ended',
-  EMAIL_REQUIRED: 'Email required',
-  PURCHASE_LIMIT_REACHED: 'Purchase limit reached',
-};
-
-/**
- * Who a customer is for per-customer limits, as the API decides it: the email trimmed, in lower
- * case, without a `+tag` in its local part.
- */
-export function customerKey(email: string): string {
-  const address = email.trim().toLowerCase();
-  const at = address.lastIndexOf('@');
-  const local = address.slice(0, at);
-  const plus = local.indexOf('+');
-  return plus > 0 ? local.slice(0, plus) + address.slice(at) : address;
-}
-
-function problem({ status, code, ...rest }: Problem): Response {
-  const body = {
-    type: 'about:blank',
-    title: TITLES[code] ?? code,
-    status,
-    code,
-    detail: `${code} (fake)`,
-    ...rest,
-  };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/problem+json' },
-  });
+/** A line of a purchase, on the product it buys. */
+interface Line {
+  product: ProductDto;
+  quantity: number;
 }
 
 function json(status: number, body: unknown): Response {
@@ -223,28 +202,7 @@ export class FakeStore {
 
   cartDto(id: string): CartDto {
     const cart = this.carts.get(id)!;
-    const items = cart.items.map(({ productId, quantity }) => {
-      const product = this.#product(productId);
-      return {
-        productId,
-        name: product.name,
-        priceCents: product.priceCents,
-        quantity,
-        available: product.stock,
-        lineTotalCents: product.priceCents * quantity,
-        maxPerCustomer: product.maxPerCustomer,
-        saleStartsAt: product.saleStartsAt,
-        saleEndsAt: product.saleEndsAt,
-      };
-    });
-    return {
-      id: cart.id,
-      version: cart.version,
-      status: cart.status,
-      items,
-      subtotalCents: items.reduce((sum, line) => sum + line.lineTotalCents, 0),
-      currency: items.length > 0 ? this.#product(items[0].productId).currency : null,
-    };
+    return cartDto(cart, this.#lines(cart.items));
   }
 
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -258,17 +216,40 @@ export class FakeStore {
       await hold.released;
     }
     const failure = this.#failures.find((f) => pattern(f.route));
+    let answer: Response | Problem;
     if (failure) {
       this.#failures = this.#failures.filter((f) => f !== failure);
-      return problem(failure.problem);
+      answer = failure.problem;
+    } else {
+      const text = request.method === 'GET' ? undefined : await request.text();
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      if (body !== undefined) this.bodies.push({ route, body });
+      answer = this.#handle(request.method, url, body);
     }
-    const text = request.method === 'GET' ? undefined : await request.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    if (body !== undefined) this.bodies.push({ route, body });
-    return this.#handle(request.method, url, body);
+    const response = this.#respond(answer, url);
+    await assertConforms(request, response);
+    return response;
   };
 
-  #handle(method: string, url: URL, body: unknown): Response {
+  /** The answer as the service sends it: with its request id; a problem as a problem document. */
+  #respond(answer: Response | Problem, url: URL): Response {
+    const requestId = `fake-${++requests}`;
+    if (answer instanceof Response) {
+      answer.headers.set('x-request-id', requestId);
+      return answer;
+    }
+    const body = problemDocument(answer, { instance: url.pathname + url.search, requestId });
+    const headers = new Headers({
+      'content-type': 'application/problem+json',
+      'x-request-id': requestId,
+    });
+    if (body.retryAfterSeconds !== undefined) {
+      headers.set('retry-after', String(body.retryAfterSeconds));
+    }
+    return new Response(JSON.stringify(body), { status: body.status, headers });
+  }
+
+  #handle(method: string, url: URL, body: unknown): Response | Problem {
     const path = url.pathname.split('/').filter(Boolean);
     const [first, id, sub, productId] = path;
     if (method === 'GET' && first === 'products' && path.length === 1) {
@@ -283,60 +264,56 @@ export class FakeStore {
         offset,
       });
     }
-    if (method === 'GET' && first === 'products' && id) {
+    if (method === 'GET' && first === 'products' && id && path.length === 2) {
       const product = this.products.get(id);
-      return product ? json(200, product) : problem({ status: 404, code: 'NOT_FOUND' });
+      return product ? json(200, product) : notFound('Product', id);
     }
-    if (method === 'POST' && first === 'checkout') return this.#checkout(body as CheckoutDto);
-    if (method === 'POST' && first === 'cart' && !id) {
-      const cartId = this.addCart((body as CreateCartDto).items);
-      return json(201, this.cartDto(cartId));
+    if (method === 'POST' && first === 'checkout' && path.length === 1) {
+      return this.#checkout(body as CheckoutDto);
+    }
+    if (method === 'POST' && first === 'cart' && path.length === 1) {
+      const { items } = body as CreateCartDto;
+      const missing = items.find((line) => !this.products.has(line.productId));
+      if (missing) return notFound('Product', missing.productId);
+      return json(201, this.cartDto(this.addCart(items)));
     }
     if (first === 'cart' && id) {
       const cart = this.carts.get(id);
-      if (!cart) return problem({ status: 404, code: 'NOT_FOUND' });
-      if (method === 'GET' && !sub) return json(200, this.cartDto(id));
-      if (method === 'PUT' && sub === 'items')
+      if (!cart) return notFound('Cart', id);
+      if (method === 'GET' && path.length === 2) return json(200, this.cartDto(id));
+      if (method === 'PUT' && sub === 'items' && productId && path.length === 4) {
         return this.#setItem(cart, productId, body as SetCartItemDto);
-      if (method === 'POST' && sub === 'checkout') {
+      }
+      if (method === 'POST' && sub === 'checkout' && path.length === 3) {
         return this.#checkoutCart(cart, body as CheckoutCartDto | undefined);
       }
     }
-    if (method === 'GET' && first === 'orders' && id) {
+    if (method === 'GET' && first === 'orders' && id && path.length === 2) {
       const order = this.orders.get(id);
-      return order ? json(200, order) : problem({ status: 404, code: 'NOT_FOUND' });
+      return order ? json(200, order) : notFound('Order', id);
     }
-    return problem({ status: 404, code: 'ROUTE_NOT_FOUND' });
+    return routeNotFound(method, url.pathname);
   }
 
-  #checkout(body: CheckoutDto): Response {
+  #checkout(body: CheckoutDto): Response | Problem {
     const product = this.products.get(body.productId);
-    if (!product) return problem({ status: 404, code: 'NOT_FOUND' });
+    if (!product) return notFound('Product', body.productId);
     if (body.expectedVersion !== undefined && body.expectedVersion !== product.version) {
-      return problem({ status: 409, code: 'VERSION_CONFLICT', currentVersion: product.version });
+      return versionConflict(
+        product.version,
+        `Product ${product.id} has changed since version ${body.expectedVersion}; reload it and try again.`,
+      );
     }
-    const refusal = this.#saleRefusal([{ product, quantity: body.quantity }], body.email);
-    if (refusal) return problem(refusal);
-    if (product.stock < body.quantity) {
-      return problem({
-        status: 409,
-        code: 'OUT_OF_STOCK',
-        productId: product.id,
-        requested: body.quantity,
-        available: product.stock,
-      });
-    }
-    product.stock -= body.quantity;
-    product.version += 1;
-    return json(201, this.#order([{ product, quantity: body.quantity }], body.email));
+    return (
+      this.#sell([{ product, quantity: body.quantity }], body.email) ??
+      json(201, this.#order([{ product, quantity: body.quantity }], body.email))
+    );
   }
 
-  #setItem(cart: StoredCart, productId: string, body: SetCartItemDto): Response {
-    if (body.version !== cart.version) {
-      return problem({ status: 409, code: 'VERSION_CONFLICT', currentVersion: cart.version });
-    }
-    if (cart.status === 'checked_out') return problem({ status: 409, code: 'CART_CHECKED_OUT' });
-    if (!this.products.has(productId)) return problem({ status: 404, code: 'NOT_FOUND' });
+  #setItem(cart: StoredCart, productId: string, body: SetCartItemDto): Response | Problem {
+    if (body.version !== cart.version) return versionConflict(cart.version);
+    if (cart.status === 'checked_out') return cartCheckedOut(cart.id);
+    if (!this.products.has(productId)) return notFound('Product', productId);
     const line = cart.items.find((item) => item.productId === productId);
     if (body.quantity === 0) cart.items = cart.items.filter((item) => item !== line);
     else if (line) line.quantity = body.quantity;
@@ -345,81 +322,37 @@ export class FakeStore {
     return json(200, this.cartDto(cart.id));
   }
 
-  #checkoutCart(cart: StoredCart, body: CheckoutCartDto | undefined): Response {
-    if (cart.status === 'checked_out') return problem({ status: 409, code: 'CART_CHECKED_OUT' });
-    if (cart.items.length === 0) return problem({ status: 422, code: 'CART_EMPTY' });
-    const lines = cart.items.map(({ productId, quantity }) => ({
-      product: this.#product(productId),
-      quantity,
-    }));
-    const refusal = this.#saleRefusal(lines, body?.email);
-    if (refusal) return problem(refusal);
-    const shortages: StockShortageDto[] = lines
-      .filter(({ product, quantity }) => quantity > product.stock)
-      .map(({ product, quantity }) => ({
-        productId: product.id,
-        requested: quantity,
-        available: product.stock,
-      }));
-    if (shortages.length > 0) {
-      return problem({ status: 409, code: 'OUT_OF_STOCK', ...shortages[0], shortages });
-    }
-    for (const { product, quantity } of lines) {
-      product.stock -= quantity;
-      product.version += 1;
-    }
+  #checkoutCart(cart: StoredCart, body: CheckoutCartDto | undefined): Response | Problem {
+    if (cart.status === 'checked_out') return cartCheckedOut(cart.id);
+    if (cart.items.length === 0) return cartEmpty(cart.id);
+    const lines = this.#lines(cart.items);
+    const refusal = this.#sell(lines, body?.email, { itemised: true });
+    if (refusal) return refusal;
     cart.status = 'checked_out';
     cart.version += 1;
     return json(201, this.#order(lines, body?.email));
   }
 
   /**
-   * A drop's rules, in the API's order, for lines bought together: the email a limited product
-   * needs, the sale window by {@link FakeStore.now}, then the limit per customer. The first
-   * refusal, if any.
+   * Sells lines bought together, all or nothing, by the API's rules (the SDK's): each line's
+   * drop rules at {@link FakeStore.now}, then the stock. The refusal, or nothing when sold.
    */
-  #saleRefusal(
-    lines: { product: ProductDto; quantity: number }[],
-    email: string | undefined,
-  ): Problem | undefined {
-    const now = this.now();
+  #sell(lines: Line[], email: string | undefined, { itemised = false } = {}): Problem | undefined {
     for (const { product, quantity } of lines) {
-      const productId = product.id;
-      const limit = product.maxPerCustomer;
-      if (limit !== null && !email) {
-        return { status: 422, code: 'EMAIL_REQUIRED', productId, limit };
-      }
-      const startsAt = product.saleStartsAt ? Date.parse(product.saleStartsAt) : undefined;
-      if (startsAt !== undefined && now < startsAt) {
-        return {
-          status: 409,
-          code: 'SALE_NOT_STARTED',
-          productId,
-          startsAt: new Date(startsAt).toISOString(),
-          retryAfterSeconds: Math.max(1, Math.ceil((startsAt - now) / 1000)),
-        };
-      }
-      const endsAt = product.saleEndsAt ? Date.parse(product.saleEndsAt) : undefined;
-      if (endsAt !== undefined && now >= endsAt) {
-        return {
-          status: 409,
-          code: 'SALE_ENDED',
-          productId,
-          endsAt: new Date(endsAt).toISOString(),
-        };
-      }
-      if (limit !== null && email) {
-        const bought = this.bought(email, productId);
-        if (bought + quantity > limit) {
-          const remaining = Math.max(0, limit - bought);
-          return { status: 409, code: 'PURCHASE_LIMIT_REACHED', productId, limit, remaining };
-        }
-      }
+      const bought = email ? this.bought(email, product.id) : 0;
+      const refusal = saleRefusal(product, quantity, this.now(), { email, bought });
+      if (refusal) return saleRefused(refusal);
+    }
+    const shortages = lines.flatMap(({ product, quantity }) => shortage(product, quantity) ?? []);
+    if (shortages.length > 0) return outOfStock(shortages, { itemised });
+    for (const { product, quantity } of lines) {
+      product.stock -= quantity;
+      product.version += 1;
     }
     return undefined;
   }
 
-  #order(lines: { product: ProductDto; quantity: number }[], email?: string): OrderDto {
+  #order(lines: Line[], email?: string): OrderDto {
     const order: OrderDto = {
       id: uuid(),
       status: 'confirmed',
@@ -439,6 +372,13 @@ export class FakeStore {
     };
     this.orders.set(order.id, order);
     return order;
+  }
+
+  #lines(items: StoredCart['items']): Line[] {
+    return items.map(({ productId, quantity }) => ({
+      product: this.#product(productId),
+      quantity,
+    }));
   }
 
   #product(id: string): ProductDto {

@@ -1,7 +1,9 @@
 // Runs before every component-test file (see `setupFiles` in ../../vitest.config.ts): each test
 // starts with no mounted fixture, no URL hash, empty localStorage and sessionStorage (the
-// shopper's email), and real timers.
+// shopper's email), and real timers; and fails if the FakeStore answered anything that
+// openapi/openapi.json does not allow (contract.ts), even where the page swallowed the error.
 import { afterEach, vi } from 'vitest';
+import { takeViolations } from './contract.js';
 import { cleanup } from './dom.js';
 
 afterEach(() => {
@@ -10,4 +12,6 @@ afterEach(() => {
   localStorage.clear();
   sessionStorage.clear();
   vi.useRealTimers();
+  const violations = takeViolations();
+  if (violations.length > 0) throw new Error(violations.join('\n\n'));
 });
