@@ -1,6 +1,5 @@
+import { checkout, type Client } from '../../client/sdk/src/index';
 import {
-  api,
-  type ApiResponse,
   countStatuses,
   createProduct,
   expectProblem,
@@ -9,13 +8,16 @@ import {
 } from '../support/app';
 import { soldOf, storedProduct, type TestDatabase } from '../support/database';
 
-/** Fires every request at once and waits for all of them. */
-const buyAll = (targets: string[], productId: string, quantities: number[]) =>
+/** Fires every purchase at once and waits for all of them. */
+const buyAll = (shoppers: Client[], productId: string, quantities: number[]) =>
   Promise.all(
     quantities.map((quantity, i) =>
-      api(targets[i % targets.length], 'POST', '/checkout', { productId, quantity }),
+      checkout({ client: shoppers[i % shoppers.length], body: { productId, quantity } }),
     ),
   );
+
+type Purchase = Awaited<ReturnType<typeof buyAll>>[number];
+const served = (r: Purchase) => r.response?.status === 201;
 
 /** The ids of the orders that the database holds for one product. */
 async function storedOrderIds(db: TestDatabase, productId: string): Promise<string[]> {
@@ -34,16 +36,16 @@ async function expectExactSellOut(
   db: TestDatabase,
   productId: string,
   stock: number,
-  responses: ApiResponse[],
+  responses: Purchase[],
 ): Promise<void> {
   expect(countStatuses(responses)).toEqual({ 201: stock, 409: responses.length - stock });
-  const sold = responses.filter((r) => r.status === 201);
-  for (const refusal of responses.filter((r) => r.status === 409)) {
+  const sold = responses.filter(served);
+  for (const refusal of responses.filter((r) => !served(r))) {
     const body = expectProblem(refusal, 409, 'OUT_OF_STOCK');
     expect(body).toMatchObject({ productId, requested: 1, available: 0 });
   }
-  for (const { body } of sold) {
-    expect(body).toMatchObject({
+  for (const { data } of sold) {
+    expect(data).toMatchObject({
       status: 'confirmed',
       items: [{ productId, quantity: 1, unitPriceCents: 500 }],
       totalCents: 500,
@@ -53,7 +55,7 @@ async function expectExactSellOut(
   expect(await storedProduct(db, productId)).toMatchObject({ stock: 0 });
   expect(await soldOf(db, productId)).toEqual({ orders: stock, lines: stock, units: stock });
   // Every order a client was told about is stored, and no order was stored behind its back.
-  const told = sold.map((r) => r.body.id as string).sort();
+  const told = sold.map((r) => r.data!.id).sort();
   expect(new Set(told).size).toBe(stock);
   expect(await storedOrderIds(db, productId)).toEqual(told);
 }
@@ -67,13 +69,13 @@ describe('flash sale on one instance', () => {
 
   it('sells exactly 100 of 100 units to 300 concurrent buyers and refuses the other 200', async () => {
     const product = await createProduct(t.baseUrl, { stock: 100, priceCents: 500 });
-    const responses = await buyAll([t.baseUrl], product.id, Array(300).fill(1));
+    const responses = await buyAll([t.shopper], product.id, Array(300).fill(1));
     await expectExactSellOut(t.db, product.id, 100, responses);
   });
 
   it('serves all 150 concurrent buyers when demand is under the stock', async () => {
     const product = await createProduct(t.baseUrl, { stock: 1000 });
-    const responses = await buyAll([t.baseUrl], product.id, Array(150).fill(1));
+    const responses = await buyAll([t.shopper], product.id, Array(150).fill(1));
 
     expect(countStatuses(responses)).toEqual({ 201: 150 });
     expect(await storedProduct(t.db, product.id)).toMatchObject({ stock: 850 });
@@ -85,13 +87,13 @@ describe('flash sale on one instance', () => {
     // exactly 5 units and refuses exactly one of the 3s.
     const product = await createProduct(t.baseUrl, { stock: 5 });
     const quantities = [3, 3, 2];
-    const responses = await buyAll([t.baseUrl], product.id, quantities);
+    const responses = await buyAll([t.shopper], product.id, quantities);
     const { stock: left } = await storedProduct(t.db, product.id);
 
-    const served = responses.flatMap((r, i) => (r.status === 201 ? [quantities[i]] : []));
-    const refused = responses.flatMap((r, i) => (r.status === 201 ? [] : [{ r, i }]));
-    expect(served.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
-    expect(left + served.reduce((a, b) => a + b, 0)).toBe(5);
+    const sold = responses.flatMap((r, i) => (served(r) ? [quantities[i]] : []));
+    const refused = responses.flatMap((r, i) => (served(r) ? [] : [{ r, i }]));
+    expect(sold.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
+    expect(left + sold.reduce((a, b) => a + b, 0)).toBe(5);
     expect((await soldOf(t.db, product.id)).units).toBe(5 - left);
     for (const { r, i } of refused) {
       const body = expectProblem(r, 409, 'OUT_OF_STOCK');
@@ -100,33 +102,30 @@ describe('flash sale on one instance', () => {
       expect(body.available).toBeLessThan(quantities[i]);
       expect(body.available).toBeGreaterThanOrEqual(left);
     }
-    expect(served.sort()).toEqual([2, 3]);
+    expect(sold.sort()).toEqual([2, 3]);
     expect(left).toBe(0);
   });
 
   it('keeps stock + units sold equal to the starting stock for mixed quantities', async () => {
     const product = await createProduct(t.baseUrl, { stock: 50 });
     const quantities = Array.from({ length: 60 }, (_, i) => (i % 5) + 1); // 180 units wanted
-    const responses = await buyAll([t.baseUrl], product.id, quantities);
+    const responses = await buyAll([t.shopper], product.id, quantities);
     const { stock: left } = await storedProduct(t.db, product.id);
 
-    const servedUnits = responses.reduce(
-      (sum, r, i) => sum + (r.status === 201 ? quantities[i] : 0),
-      0,
-    );
+    const servedUnits = responses.reduce((sum, r, i) => sum + (served(r) ? quantities[i] : 0), 0);
     expect(left + servedUnits).toBe(50);
     expect(await soldOf(t.db, product.id)).toMatchObject({
       units: servedUnits,
-      orders: responses.filter((r) => r.status === 201).length,
+      orders: responses.filter(served).length,
     });
     responses.forEach((r, i) => {
-      if (r.status === 201) return;
+      if (served(r)) return;
       const body = expectProblem(r, 409, 'OUT_OF_STOCK');
       expect(body.available).toBeLessThan(quantities[i]);
       expect(body.available).toBeGreaterThanOrEqual(left);
     });
     // Nobody was refused who could still be served from what is left.
-    const smallestRefused = Math.min(...quantities.filter((_, i) => responses[i].status !== 201));
+    const smallestRefused = Math.min(...quantities.filter((_, i) => !served(responses[i])));
     expect(left).toBeLessThan(smallestRefused);
   });
 });
@@ -145,8 +144,8 @@ describe('flash sale across two instances sharing one database', () => {
 
   it('sells exactly 100 of 100 units when 300 buyers alternate between the instances', async () => {
     const product = await createProduct(first.baseUrl, { stock: 100, priceCents: 500 });
-    const targets = [first.baseUrl, second.baseUrl];
-    const responses = await buyAll(targets, product.id, Array(300).fill(1));
+    const shoppers = [first.shopper, second.shopper];
+    const responses = await buyAll(shoppers, product.id, Array(300).fill(1));
     await expectExactSellOut(first.db, product.id, 100, responses);
   });
 });

@@ -1,11 +1,12 @@
 import {
-  adminHeaders,
-  api,
-  createProduct,
-  expectProblem,
-  startTestApp,
-  type TestApp,
-} from '../support/app';
+  checkout,
+  createProduct as sdkCreateProduct,
+  getHealth,
+  getProduct,
+  listProducts,
+  updateProduct,
+} from '../../client/sdk/src/index';
+import { createProduct, expectProblem, startTestApp, type TestApp } from '../support/app';
 import { fingerprint } from '../support/database';
 
 describe('products', () => {
@@ -16,17 +17,15 @@ describe('products', () => {
   afterAll(() => t.close());
 
   it('GET /health answers 200 ok', async () => {
-    const response = await api(t.baseUrl, 'GET', '/health');
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok' });
+    const response = await getHealth({ client: t.shopper });
+    expect(response.response?.status).toBe(200);
+    expect(response.data).toEqual({ status: 'ok' });
   });
 
   it('POST /products creates a product and returns it with version 1', async () => {
-    const response = await api(
-      t.baseUrl,
-      'POST',
-      '/products',
-      {
+    const response = await sdkCreateProduct({
+      client: t.admin,
+      body: {
         sku: 'MUG-1',
         name: 'Mug',
         description: 'Holds tea.',
@@ -34,11 +33,10 @@ describe('products', () => {
         currency: 'EUR',
         stock: 12,
       },
-      adminHeaders,
-    );
+    });
 
-    expect(response.status).toBe(201);
-    expect(response.body).toEqual({
+    expect(response.response?.status).toBe(201);
+    expect(response.data).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       sku: 'MUG-1',
       name: 'Mug',
@@ -55,50 +53,48 @@ describe('products', () => {
     });
     const [row] = await t.db.query(
       'select sku, price_cents, stock, version from products where id = $1',
-      [response.body.id],
+      [response.data!.id],
     );
     expect(row).toEqual({ sku: 'MUG-1', price_cents: 1450, stock: 12, version: 1 });
 
-    const fetched = await api(t.baseUrl, 'GET', `/products/${response.body.id}`);
-    expect(fetched.status).toBe(200);
-    expect(fetched.body).toEqual(response.body);
+    const fetched = await getProduct({ client: t.shopper, path: { id: response.data!.id } });
+    expect(fetched.response?.status).toBe(200);
+    expect(fetched.data).toEqual(response.data);
   });
 
   it('POST /products without a description stores an empty one', async () => {
     const product = await createProduct(t.baseUrl);
-    const fetched = await api(t.baseUrl, 'GET', `/products/${product.id}`);
-    expect(fetched.body.description).toBe('');
+    const fetched = await getProduct({ client: t.shopper, path: { id: product.id } });
+    expect(fetched.data?.description).toBe('');
   });
 
   it('POST /products with a taken SKU is refused with 409 DUPLICATE_SKU, nothing stored', async () => {
     const product = await createProduct(t.baseUrl, { sku: 'TAKEN-1' });
     const before = await fingerprint(t.db);
 
-    const response = await api(
-      t.baseUrl,
-      'POST',
-      '/products',
-      { sku: 'TAKEN-1', name: 'Other', priceCents: 1, currency: 'USD', stock: 1 },
-      adminHeaders,
-    );
+    const response = await sdkCreateProduct({
+      client: t.admin,
+      body: { sku: 'TAKEN-1', name: 'Other', priceCents: 1, currency: 'USD', stock: 1 },
+    });
 
     expect(expectProblem(response, 409, 'DUPLICATE_SKU')).toMatchObject({ sku: 'TAKEN-1' });
     expect(await fingerprint(t.db)).toEqual(before);
-    expect((await api(t.baseUrl, 'GET', `/products/${product.id}`)).body.name).toBe(product.name);
+    const kept = await getProduct({ client: t.shopper, path: { id: product.id } });
+    expect(kept.data?.name).toBe(product.name);
   });
 
   it('GET /products pages through the catalogue in a stable order', async () => {
-    const { body: first } = await api(t.baseUrl, 'GET', '/products');
-    const existing: number = first.total;
+    const first = await listProducts({ client: t.shopper });
+    const existing = first.data!.total;
     await Promise.all(
       Array.from({ length: 5 }, (_, i) => createProduct(t.baseUrl, { name: `Page item ${i}` })),
     );
 
-    const all = await api(t.baseUrl, 'GET', '/products?limit=100');
-    expect(all.status).toBe(200);
-    expect(all.body).toMatchObject({ total: existing + 5, limit: 100, offset: 0 });
-    expect(all.body.items).toHaveLength(existing + 5);
-    for (const item of all.body.items) {
+    const all = await listProducts({ client: t.shopper, query: { limit: 100 } });
+    expect(all.response?.status).toBe(200);
+    expect(all.data).toMatchObject({ total: existing + 5, limit: 100, offset: 0 });
+    expect(all.data!.items).toHaveLength(existing + 5);
+    for (const item of all.data!.items) {
       expect(Object.keys(item).sort()).toEqual(
         [
           'compareAtPriceCents',
@@ -118,44 +114,43 @@ describe('products', () => {
       );
     }
 
-    const defaults = await api(t.baseUrl, 'GET', '/products');
-    expect(defaults.body).toMatchObject({ limit: 20, offset: 0 });
+    expect(first.data).toMatchObject({ limit: 20, offset: 0 });
 
     const pages = [];
     for (let offset = 0; offset < existing + 5; offset += 2) {
-      const page = await api(t.baseUrl, 'GET', `/products?limit=2&offset=${offset}`);
-      expect(page.status).toBe(200);
-      expect(page.body).toMatchObject({ total: existing + 5, limit: 2, offset });
-      pages.push(...page.body.items);
+      const page = await listProducts({ client: t.shopper, query: { limit: 2, offset } });
+      expect(page.response?.status).toBe(200);
+      expect(page.data).toMatchObject({ total: existing + 5, limit: 2, offset });
+      pages.push(...page.data!.items);
     }
-    expect(pages).toEqual(all.body.items);
+    expect(pages).toEqual(all.data!.items);
 
-    const beyond = await api(t.baseUrl, 'GET', `/products?offset=${existing + 5}`);
-    expect(beyond.body).toMatchObject({ items: [], total: existing + 5 });
+    const beyond = await listProducts({ client: t.shopper, query: { offset: existing + 5 } });
+    expect(beyond.data).toMatchObject({ items: [], total: existing + 5 });
   });
 
   it('PATCH /products/{id} can restock, and the new stock can be sold', async () => {
     const product = await createProduct(t.baseUrl, { stock: 0 });
-    const soldOut = await api(t.baseUrl, 'POST', '/checkout', {
-      productId: product.id,
-      quantity: 1,
+    const soldOut = await checkout({
+      client: t.shopper,
+      body: { productId: product.id, quantity: 1 },
     });
     expect(expectProblem(soldOut, 409, 'OUT_OF_STOCK')).toMatchObject({ available: 0 });
 
-    const restock = await api(
-      t.baseUrl,
-      'PATCH',
-      `/products/${product.id}`,
-      { version: product.version, stock: 2 },
-      adminHeaders,
-    );
-    expect(restock.status).toBe(200);
-    expect(restock.body).toMatchObject({ stock: 2, version: product.version + 1 });
-
-    const sold = await api(t.baseUrl, 'POST', '/checkout', { productId: product.id, quantity: 2 });
-    expect(sold.status).toBe(201);
-    expect((await api(t.baseUrl, 'GET', `/products/${product.id}`)).body).toMatchObject({
-      stock: 0,
+    const restock = await updateProduct({
+      client: t.admin,
+      path: { id: product.id },
+      body: { version: product.version, stock: 2 },
     });
+    expect(restock.response?.status).toBe(200);
+    expect(restock.data).toMatchObject({ stock: 2, version: product.version + 1 });
+
+    const sold = await checkout({
+      client: t.shopper,
+      body: { productId: product.id, quantity: 2 },
+    });
+    expect(sold.response?.status).toBe(201);
+    const after = await getProduct({ client: t.shopper, path: { id: product.id } });
+    expect(after.data).toMatchObject({ stock: 0 });
   });
 });

@@ -86,26 +86,50 @@ export async function api<T = unknown>(
   };
 }
 
+/** What an SDK call resolves to: the parsed body as `data` or `error`, and the response. */
+export interface SdkResult {
+  data?: unknown;
+  error?: unknown;
+  response?: Response;
+}
+
+/** The status, media type and body of a raw response or of an SDK call's result. */
+function received(response: ApiResponse | SdkResult): ApiResponse {
+  if ('status' in response) return response;
+  const raw = response.response;
+  if (!raw) throw new Error(`no response: ${JSON.stringify(response.error)}`);
+  return {
+    status: raw.status,
+    contentType: raw.headers.get('content-type'),
+    headers: raw.headers,
+    body: response.error ?? response.data,
+  };
+}
+
+/** The HTTP status of a raw response or of an SDK call's result. */
+export const statusOf = (response: ApiResponse | SdkResult): number => received(response).status;
+
 /**
- * Asserts an RFC 9457 problem response: the status, the media type, the members every problem
- * carries, and the stable `code`. Returns the body for further checks.
+ * Asserts an RFC 9457 problem response (raw, or an SDK call's result): the status, the media
+ * type, the members every problem carries, and the stable `code`. Returns the body for further
+ * checks.
  */
 export function expectProblem(
-  response: ApiResponse,
+  response: ApiResponse | SdkResult,
   status: number,
   code: sdk.ErrorCode,
 ): sdk.ProblemDetailsDto {
-  const summary = { status: response.status, body: response.body };
-  expect(summary).toMatchObject({ status, body: { status, code } });
-  expect(response.contentType).toMatch(/^application\/problem\+json/);
-  expect(response.body).toEqual(
+  const { status: actual, contentType, body } = received(response);
+  expect({ status: actual, body }).toMatchObject({ status, body: { status, code } });
+  expect(contentType).toMatch(/^application\/problem\+json/);
+  expect(body).toEqual(
     expect.objectContaining({
       type: expect.any(String),
       title: expect.any(String),
       detail: expect.any(String),
     }),
   );
-  const problem = response.body as sdk.ProblemDetailsDto;
+  const problem = body as sdk.ProblemDetailsDto;
   if (code === 'VALIDATION_FAILED') {
     expect(problem.errors).toEqual(
       expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
@@ -126,9 +150,9 @@ export async function createCart(
 }
 
 /** How many responses had each status, e.g. `{ 201: 100, 409: 200 }`. */
-export function countStatuses(responses: ApiResponse[]): Record<number, number> {
+export function countStatuses(responses: (ApiResponse | SdkResult)[]): Record<number, number> {
   const counts: Record<number, number> = {};
-  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
+  for (const status of responses.map(statusOf)) counts[status] = (counts[status] ?? 0) + 1;
   return counts;
 }
 
