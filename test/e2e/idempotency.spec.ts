@@ -1,4 +1,5 @@
 // Idempotency-Key on the checkout routes, against the real app and database.
+import { checkout, checkoutCart, createCart } from '../../client/sdk/src/index';
 import { api, createProduct, expectProblem, startTestApp, type TestApp } from '../support/app';
 
 describe('Idempotency-Key', () => {
@@ -7,6 +8,11 @@ describe('Idempotency-Key', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
+
+  /** A purchase under an Idempotency-Key, through the SDK. */
+  const buy = (body: { productId: string; quantity: number }, key: string) =>
+    checkout({ client: t.shopper, body, headers: { 'idempotency-key': key } });
+  const replayed = (r: { response?: Response }) => r.response?.headers.get('idempotent-replayed');
 
   const orderCount = async (productId: string) =>
     Number(
@@ -20,17 +26,17 @@ describe('Idempotency-Key', () => {
 
   it('returns the first order again for a repeated request, without a second order', async () => {
     const product = await createProduct(t.baseUrl, { stock: 10 });
-    const headers = { 'idempotency-key': `key-${product.id}` };
+    const key = `key-${product.id}`;
     const body = { productId: product.id, quantity: 2 };
 
-    const first = await api(t.baseUrl, 'POST', '/checkout', body, headers);
-    const second = await api(t.baseUrl, 'POST', '/checkout', body, headers);
+    const first = await buy(body, key);
+    const second = await buy(body, key);
 
-    expect(first.status).toBe(201);
-    expect(second.status).toBe(201);
-    expect(second.body).toEqual(first.body);
-    expect(first.headers.get('idempotent-replayed')).toBeNull();
-    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.response?.status).toBe(201);
+    expect(second.response?.status).toBe(201);
+    expect(second.data).toEqual(first.data);
+    expect(replayed(first)).toBeNull();
+    expect(replayed(second)).toBe('true');
     expect(await orderCount(product.id)).toBe(1);
     const [{ stock }] = await t.db.query<{ stock: number }>(
       'select stock from products where id = $1',
@@ -41,79 +47,57 @@ describe('Idempotency-Key', () => {
 
   it('refuses the same key with a different body with 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const product = await createProduct(t.baseUrl, { stock: 10 });
-    const headers = { 'idempotency-key': `reuse-${product.id}` };
-    await api(t.baseUrl, 'POST', '/checkout', { productId: product.id, quantity: 1 }, headers);
+    const key = `reuse-${product.id}`;
+    expect((await buy({ productId: product.id, quantity: 1 }, key)).response?.status).toBe(201);
 
-    const reused = await api(
-      t.baseUrl,
-      'POST',
-      '/checkout',
-      { productId: product.id, quantity: 3 },
-      headers,
-    );
+    const reused = await buy({ productId: product.id, quantity: 3 }, key);
 
-    expect(reused.status).toBe(422);
-    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expectProblem(reused, 422, 'IDEMPOTENCY_KEY_REUSED');
     expect(await orderCount(product.id)).toBe(1);
   });
 
   it('answers duplicates sent at the same time with the one order, once they have waited', async () => {
     const product = await createProduct(t.baseUrl, { stock: 100 });
-    const headers = { 'idempotency-key': `burst-${product.id}` };
+    const key = `burst-${product.id}`;
     const body = { productId: product.id, quantity: 1 };
 
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => api(t.baseUrl, 'POST', '/checkout', body, headers)),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, () => buy(body, key)));
 
-    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
-    expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+    expect(responses.map((r) => r.response?.status)).toEqual(Array(20).fill(201));
+    expect(new Set(responses.map((r) => r.data?.id)).size).toBe(1);
     expect(await orderCount(product.id)).toBe(1);
   });
 
   it('replays a refusal as it was first answered', async () => {
     const product = await createProduct(t.baseUrl, { stock: 1 });
-    const headers = { 'idempotency-key': `refused-${product.id}` };
+    const key = `refused-${product.id}`;
     const body = { productId: product.id, quantity: 5 };
 
-    const first = await api(t.baseUrl, 'POST', '/checkout', body, headers);
-    const again = await api(t.baseUrl, 'POST', '/checkout', body, headers);
+    const first = await buy(body, key);
+    const again = await buy(body, key);
 
-    expect(first.status).toBe(409);
-    expect(first.body.code).toBe('OUT_OF_STOCK');
-    expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ code: 'OUT_OF_STOCK', available: 1 });
-    expectProblem(again, 409, 'OUT_OF_STOCK');
-    expect(first.headers.get('idempotent-replayed')).toBeNull();
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.headers.get('x-request-id')).toBe(again.body.requestId);
+    expectProblem(first, 409, 'OUT_OF_STOCK');
+    expect(expectProblem(again, 409, 'OUT_OF_STOCK')).toMatchObject({ available: 1 });
+    expect(replayed(first)).toBeNull();
+    expect(replayed(again)).toBe('true');
+    expect(again.response?.headers.get('x-request-id')).toBe(again.error?.requestId);
   });
 
   it('makes cart checkout idempotent too', async () => {
     const product = await createProduct(t.baseUrl, { stock: 5 });
-    const cart = await api(t.baseUrl, 'POST', '/cart', {
-      items: [{ productId: product.id, quantity: 2 }],
+    const cart = await createCart({
+      client: t.shopper,
+      body: { items: [{ productId: product.id, quantity: 2 }] },
     });
-    const headers = { 'idempotency-key': `cart-${cart.body.id}` };
+    const id = cart.data!.id;
+    const headers = { 'idempotency-key': `cart-${id}` };
 
-    const first = await api(
-      t.baseUrl,
-      'POST',
-      `/cart/${cart.body.id}/checkout`,
-      undefined,
-      headers,
-    );
-    const again = await api(
-      t.baseUrl,
-      'POST',
-      `/cart/${cart.body.id}/checkout`,
-      undefined,
-      headers,
-    );
+    const first = await checkoutCart({ client: t.shopper, path: { id }, headers });
+    const again = await checkoutCart({ client: t.shopper, path: { id }, headers });
 
-    expect(first.status).toBe(201);
-    expect(again.status).toBe(201);
-    expect(again.body.id).toBe(first.body.id);
+    expect(first.response?.status).toBe(201);
+    expect(again.response?.status).toBe(201);
+    expect(again.data?.id).toBe(first.data!.id);
   });
 
   it('keeps no order when its key cannot be committed, so a retry makes exactly one', async () => {
@@ -136,21 +120,21 @@ describe('Idempotency-Key', () => {
     );
     let failed;
     try {
-      failed = await api(t.baseUrl, 'POST', '/checkout', body, { 'idempotency-key': key });
+      failed = await buy(body, key);
     } finally {
       await t.db.query('drop trigger fail_key_write on idempotency_keys');
       await t.db.query('drop function fail_key_write');
     }
 
-    expectProblem(failed, 503, 'DATABASE_UNAVAILABLE');
+    expectProblem(failed!, 503, 'DATABASE_UNAVAILABLE');
     expect(await orderCount(product.id)).toBe(0);
     const keys = await t.db.query('select 1 from idempotency_keys where key = $1', [key]);
     expect(keys).toHaveLength(0);
 
-    const retry = await api(t.baseUrl, 'POST', '/checkout', body, { 'idempotency-key': key });
-    const again = await api(t.baseUrl, 'POST', '/checkout', body, { 'idempotency-key': key });
-    expect(retry.status).toBe(201);
-    expect(again.body.id).toBe(retry.body.id);
+    const retry = await buy(body, key);
+    const again = await buy(body, key);
+    expect(retry.response?.status).toBe(201);
+    expect(again.data?.id).toBe(retry.data!.id);
     expect(await orderCount(product.id)).toBe(1);
   });
 
@@ -171,13 +155,11 @@ describe('Idempotency-Key', () => {
     await expect(lost).rejects.toThrow();
 
     const retries = await Promise.all(
-      Array.from({ length: 3 }, () =>
-        api(t.baseUrl, 'POST', '/checkout', JSON.parse(body), headers),
-      ),
+      Array.from({ length: 3 }, () => buy({ productId: product.id, quantity: 1 }, key)),
     );
 
-    expect(retries.map((r) => r.status)).toEqual([201, 201, 201]);
-    expect(new Set(retries.map((r) => r.body.id)).size).toBe(1);
+    expect(retries.map((r) => r.response?.status)).toEqual([201, 201, 201]);
+    expect(new Set(retries.map((r) => r.data?.id)).size).toBe(1);
     expect(await orderCount(product.id)).toBe(1);
   });
 
@@ -185,16 +167,16 @@ describe('Idempotency-Key', () => {
     const product = await createProduct(t.baseUrl, { stock: 5 });
     const key = `expired-${product.id}`;
     const body = { productId: product.id, quantity: 1 };
-    const first = await api(t.baseUrl, 'POST', '/checkout', body, { 'idempotency-key': key });
+    const first = await buy(body, key);
     await t.db.query(
       `update idempotency_keys set expires_at = now() - interval '1 second' where key = $1`,
       [key],
     );
 
-    const second = await api(t.baseUrl, 'POST', '/checkout', body, { 'idempotency-key': key });
+    const second = await buy(body, key);
 
-    expect(second.status).toBe(201);
-    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.response?.status).toBe(201);
+    expect(second.data?.id).not.toBe(first.data!.id);
     expect(await orderCount(product.id)).toBe(2);
   });
 
@@ -207,8 +189,7 @@ describe('Idempotency-Key', () => {
       { productId: product.id, quantity: 1 },
       { 'idempotency-key': 'x'.repeat(300) },
     );
-    expect(response.status).toBe(400);
-    expect(response.body.code).toBe('VALIDATION_FAILED');
+    expectProblem(response, 400, 'VALIDATION_FAILED');
     expect(await orderCount(product.id)).toBe(0);
   });
 });

@@ -1,6 +1,10 @@
 import {
-  adminHeaders,
-  api,
+  checkout,
+  setCartItem,
+  updateProduct,
+  type UpdateProductDto,
+} from '../../client/sdk/src/index';
+import {
   countStatuses,
   createCart,
   createProduct,
@@ -17,8 +21,10 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
   });
   afterAll(() => t.close());
 
-  const patch = (id: string, body: object) =>
-    api(t.baseUrl, 'PATCH', `/products/${id}`, body, adminHeaders);
+  const patch = (id: string, body: UpdateProductDto) =>
+    updateProduct({ client: t.admin, path: { id }, body });
+  const buy = (body: { productId: string; quantity: number; expectedVersion?: number }) =>
+    checkout({ client: t.shopper, body });
 
   it('PATCH /products/{id} applies an edit made on the current version and bumps it', async () => {
     const product = await createProduct(t.baseUrl, { stock: 7, priceCents: 1000 });
@@ -26,8 +32,8 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
 
     const response = await patch(product.id, { version: 1, name: 'Renamed', priceCents: 1200 });
 
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({
+    expect(response.response?.status).toBe(200);
+    expect(response.data).toMatchObject({
       id: product.id,
       sku: product.sku,
       name: 'Renamed',
@@ -45,7 +51,8 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
 
   it('PATCH /products/{id} with a stale version is refused with currentVersion, nothing changed', async () => {
     const product = await createProduct(t.baseUrl, { stock: 7 });
-    expect((await patch(product.id, { version: 1, name: 'First edit' })).status).toBe(200);
+    const first = await patch(product.id, { version: 1, name: 'First edit' });
+    expect(first.response?.status).toBe(200);
     const before = await fingerprint(t.db);
 
     const stale = await patch(product.id, { version: 1, name: 'Lost edit', stock: 1 });
@@ -76,13 +83,13 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
 
     for (const [i, [a, b]] of races.entries()) {
       expect(countStatuses([a, b])).toEqual({ 200: 1, 409: 1 });
-      const [winner, loser] = a.status === 200 ? [a, b] : [b, a];
+      const [winner, loser] = a.data ? [a.data, b] : [b.data!, a];
       expectProblem(loser, 409, 'VERSION_CONFLICT');
-      expect(winner.body.version).toBe(2);
+      expect(winner.version).toBe(2);
       // The stored row is the winner's edit, whole: no mix of the two.
       expect(await storedProduct(t.db, products[i].id)).toMatchObject({
-        name: winner.body.name,
-        stock: winner.body.stock,
+        name: winner.name,
+        stock: winner.stock,
         version: 2,
       });
     }
@@ -90,14 +97,10 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
 
   it('POST /checkout with a stale expectedVersion is refused at once and sells nothing', async () => {
     const product = await createProduct(t.baseUrl, { stock: 5 });
-    expect((await patch(product.id, { version: 1, priceCents: 1500 })).status).toBe(200);
+    expect((await patch(product.id, { version: 1, priceCents: 1500 })).response?.status).toBe(200);
     const before = await fingerprint(t.db);
 
-    const stale = await api(t.baseUrl, 'POST', '/checkout', {
-      productId: product.id,
-      quantity: 1,
-      expectedVersion: 1,
-    });
+    const stale = await buy({ productId: product.id, quantity: 1, expectedVersion: 1 });
 
     expect(expectProblem(stale, 409, 'VERSION_CONFLICT')).toMatchObject({ currentVersion: 2 });
     expect(await fingerprint(t.db)).toEqual(before);
@@ -107,25 +110,17 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
   it('POST /checkout with the current expectedVersion sells at that version and bumps it', async () => {
     const product = await createProduct(t.baseUrl, { stock: 5, priceCents: 700 });
 
-    const response = await api(t.baseUrl, 'POST', '/checkout', {
-      productId: product.id,
-      quantity: 2,
-      expectedVersion: 1,
-    });
+    const response = await buy({ productId: product.id, quantity: 2, expectedVersion: 1 });
 
-    expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({
+    expect(response.response?.status).toBe(201);
+    expect(response.data).toMatchObject({
       items: [{ productId: product.id, quantity: 2, unitPriceCents: 700 }],
       totalCents: 1400,
     });
     expect(await storedProduct(t.db, product.id)).toMatchObject({ stock: 3, version: 2 });
 
     // The version the shopper saw is now stale.
-    const again = await api(t.baseUrl, 'POST', '/checkout', {
-      productId: product.id,
-      quantity: 1,
-      expectedVersion: 1,
-    });
+    const again = await buy({ productId: product.id, quantity: 1, expectedVersion: 1 });
     expectProblem(again, 409, 'VERSION_CONFLICT');
     expect(await storedProduct(t.db, product.id)).toMatchObject({ stock: 3, version: 2 });
   });
@@ -134,16 +129,12 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
     const product = await createProduct(t.baseUrl, { stock: 100 });
     const responses = await Promise.all(
       Array.from({ length: 10 }, () =>
-        api(t.baseUrl, 'POST', '/checkout', {
-          productId: product.id,
-          quantity: 1,
-          expectedVersion: 1,
-        }),
+        buy({ productId: product.id, quantity: 1, expectedVersion: 1 }),
       ),
     );
 
     expect(countStatuses(responses)).toEqual({ 201: 1, 409: 9 });
-    for (const r of responses.filter((r) => r.status === 409)) {
+    for (const r of responses.filter((r) => r.error)) {
       expectProblem(r, 409, 'VERSION_CONFLICT');
     }
     expect(await storedProduct(t.db, product.id)).toMatchObject({ stock: 99, version: 2 });
@@ -154,8 +145,12 @@ describe('optimistic locking: a stale version is refused with 409 VERSION_CONFLI
     const product = await createProduct(t.baseUrl, { stock: 5 });
     const cart = await createCart(t.baseUrl, [{ productId: product.id, quantity: 1 }]);
     const put = (quantity: number, version: number) =>
-      api(t.baseUrl, 'PUT', `/cart/${cart.id}/items/${product.id}`, { quantity, version });
-    expect((await put(2, cart.version)).status).toBe(200);
+      setCartItem({
+        client: t.shopper,
+        path: { id: cart.id, productId: product.id },
+        body: { quantity, version },
+      });
+    expect((await put(2, cart.version)).response?.status).toBe(200);
     const before = await fingerprint(t.db);
 
     const stale = await put(3, cart.version);
