@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CoreModule } from './app/core.module';
+import { DatabaseModule } from './app/database.module';
 import { CartModule } from './cart/cart.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AppConfig } from './common/config';
-import { CoreModule } from './common/core.module';
-import { DatabaseModule } from './common/database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { OrdersModule } from './orders/orders.module';

@@ -1,7 +1,7 @@
 // Configuration for the MikroORM CLI (`npm run migration:create`, `npm run migration:check`).
 import { Cart, CartItem } from './cart/cart.entity';
 import { Order, OrderItem } from './orders/order.entity';
-import { ormOptions } from './common/database/orm-options';
+import { ormOptions } from './app/orm-options';
 import { IdempotencyRecord } from './idempotency/idempotency-record.entity';
 import { Product } from './products/product.entity';
 

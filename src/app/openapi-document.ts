@@ -12,7 +12,7 @@ import {
 import type { ErrorCode } from '../common/errors';
 import { merge, NO_DATABASE_EXTENSION, type Problems, problemSchema } from '../common/openapi';
 import { ProblemDetailsDto } from '../common/problem-details.dto';
-import { PROBLEM_CONTENT_TYPE } from '../common/problem-details.filter';
+import { PROBLEM_CONTENT_TYPE } from '../common/problem-details';
 
 /** What Fastify and the validation pipe answer, before any handler runs, to a route that reads a JSON body. */
 const BODY_ERRORS: Problems = {

@@ -1,6 +1,6 @@
 /**
  * Domain errors: services throw these, never HttpExceptions. Each carries a stable `code`;
- * the HTTP status for every code is decided in one place, `problem-details.filter.ts`.
+ * the HTTP status for every code is decided in one place, `problem-details.ts`.
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',

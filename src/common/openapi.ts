@@ -10,7 +10,7 @@ import {
 import type { ErrorCode } from './errors';
 import { TIMESTAMP_PATTERN, UUID_PATTERN } from './validation';
 import { ProblemDetailsDto } from './problem-details.dto';
-import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
+import { PROBLEM_CONTENT_TYPE } from './problem-details';
 
 /** Per HTTP status, the problem codes a route answers with it. */
 export type Problems = Partial<Record<number, ErrorCode[]>>;

@@ -3,6 +3,8 @@ import { CheckConstraintViolationException, OptimisticLockError } from '@mikro-o
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database/database-errors';
 import { DomainError, type ErrorCode, type FieldError } from './errors';
 
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
 /** An RFC 9457 problem document, as every error response of the API carries it. */
 export interface ProblemDetails {
   type: string;

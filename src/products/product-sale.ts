@@ -1,7 +1,7 @@
 import { OptimisticLockError } from '@mikro-orm/core';
 import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
-import { isoTimestamp } from '../common/database/timestamps';
+import { isoTimestamp } from './timestamps';
 import type { DomainError } from '../common/errors';
 import type { Product } from './product.entity';
 import {

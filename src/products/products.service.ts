@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { isoTimestamp } from '../common/database/timestamps';
+import { isoTimestamp } from './timestamps';
 import { NotFoundError } from '../common/errors';
 import type {
   CreateProductDto,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { ormOptions } from '../../src/common/database/orm-options';
+import { ormOptions } from '../../src/app/orm-options';
 import { TEMPLATE_DATABASE, withDatabase } from '../support/database';
 import { startTestDatabaseServer } from './test-database-server';
 

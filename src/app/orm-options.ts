@@ -2,7 +2,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
-import { migrationsList } from '../../migrations';
+import { migrationsList } from '../migrations';
 
 /**
  * Longest wait for a pooled connection (a free slot, or a new connection to the server). Past
@@ -42,8 +42,8 @@ export function ormOptions({ url, poolSize }: DatabaseOptions): Options {
     discovery: { warnWhenNoEntities: false },
     migrations: {
       migrationsList,
-      pathTs: join(__dirname, '../../migrations'),
-      path: join(__dirname, '../../migrations'),
+      pathTs: join(__dirname, '../migrations'),
+      path: join(__dirname, '../migrations'),
       snapshotName: '.snapshot',
       snapshotOnMigrate: false,
       silent: true,

@@ -9,7 +9,7 @@ import {
 import { MikroORM } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Client } from 'pg';
-import { AppConfig } from '../config';
+import { AppConfig } from '../common/config';
 import { type DatabaseOptions, ormOptions } from './orm-options';
 
 /** Any constant will do, as long as every instance uses the same one. */

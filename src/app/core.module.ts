@@ -1,8 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AppConfig } from './config';
+import { AppConfig } from '../common/config';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { validationPipe } from './validation';
+import { validationPipe } from '../common/validation';
 
 /** Cross-cutting pieces every module relies on: configuration, validation, error mapping. */
 @Global()
