@@ -1,6 +1,13 @@
 import {
-  adminHeaders,
-  api,
+  checkout,
+  checkoutCart,
+  createCart as postCart,
+  getCart,
+  getOrder,
+  setCartItem,
+  updateProduct,
+} from '../../client/sdk/src/index';
+import {
   countStatuses,
   createCart,
   createProduct,
@@ -31,22 +38,30 @@ describe('cart', () => {
       )[0].n,
     );
   const put = (cartId: string, productId: string, quantity: number, version: number) =>
-    api(t.baseUrl, 'PUT', `/cart/${cartId}/items/${productId}`, { quantity, version });
-  const checkoutCart = (cartId: string) => api(t.baseUrl, 'POST', `/cart/${cartId}/checkout`);
+    setCartItem({
+      client: t.shopper,
+      path: { id: cartId, productId },
+      body: { quantity, version },
+    });
+  const checkOut = (cartId: string) => checkoutCart({ client: t.shopper, path: { id: cartId } });
+  const readCart = async (id: string) => (await getCart({ client: t.shopper, path: { id } })).data;
 
   it('POST /cart returns the cart with live prices, stock and totals', async () => {
     const a = await createProduct(t.baseUrl, { name: 'Alpha', priceCents: 250, stock: 9 });
     const b = await createProduct(t.baseUrl, { name: 'Beta', priceCents: 1000, stock: 4 });
 
-    const response = await api(t.baseUrl, 'POST', '/cart', {
-      items: [
-        { productId: a.id, quantity: 2 },
-        { productId: b.id, quantity: 3 },
-      ],
+    const response = await postCart({
+      client: t.shopper,
+      body: {
+        items: [
+          { productId: a.id, quantity: 2 },
+          { productId: b.id, quantity: 3 },
+        ],
+      },
     });
 
-    expect(response.status).toBe(201);
-    expect(response.body).toEqual({
+    expect(response.response?.status).toBe(201);
+    expect(response.data).toEqual({
       id: expect.any(String),
       version: 1,
       status: 'open',
@@ -79,7 +94,7 @@ describe('cart', () => {
     });
     // A cart reserves nothing.
     expect(await storedProduct(t.db, a.id)).toMatchObject({ stock: 9 });
-    expect((await api(t.baseUrl, 'GET', `/cart/${response.body.id}`)).body).toEqual(response.body);
+    expect(await readCart(response.data!.id)).toEqual(response.data);
   });
 
   it('PUT adds, changes and removes lines, bumping the cart version each time', async () => {
@@ -89,22 +104,19 @@ describe('cart', () => {
     expect(cart).toMatchObject({ version: 1, items: [], subtotalCents: 0, currency: null });
 
     const added = await put(cart.id, a.id, 2, 1);
-    expect(added.status).toBe(200);
-    expect(added.body).toMatchObject({ version: 2, subtotalCents: 200, currency: 'USD' });
+    expect(added.response?.status).toBe(200);
+    expect(added.data).toMatchObject({ version: 2, subtotalCents: 200, currency: 'USD' });
 
     const second = await put(cart.id, b.id, 1, 2);
-    expect(second.body).toMatchObject({ version: 3, subtotalCents: 400 });
-    expect(second.body.items.map((line: { productId: string }) => line.productId)).toEqual([
-      a.id,
-      b.id,
-    ]);
+    expect(second.data).toMatchObject({ version: 3, subtotalCents: 400 });
+    expect(second.data!.items.map((line) => line.productId)).toEqual([a.id, b.id]);
 
     const changed = await put(cart.id, a.id, 5, 3);
-    expect(changed.body).toMatchObject({ version: 4, subtotalCents: 700 });
+    expect(changed.data).toMatchObject({ version: 4, subtotalCents: 700 });
 
     const removed = await put(cart.id, a.id, 0, 4);
-    expect(removed.status).toBe(200);
-    expect(removed.body).toMatchObject({
+    expect(removed.response?.status).toBe(200);
+    expect(removed.data).toMatchObject({
       version: 5,
       items: [{ productId: b.id, quantity: 1 }],
       subtotalCents: 200,
@@ -127,7 +139,7 @@ describe('cart', () => {
     ]);
     const before = await fingerprint(t.db);
 
-    const short = await checkoutCart(cart.id);
+    const short = await checkOut(cart.id);
 
     const problem = expectProblem(short, 409, 'OUT_OF_STOCK');
     expect(problem).toMatchObject({ productId: scarce.id, requested: 3, available: 1 });
@@ -136,26 +148,26 @@ describe('cart', () => {
     expect(await storedProduct(t.db, plenty.id)).toMatchObject({ stock: 5 });
     expect(await storedProduct(t.db, scarce.id)).toMatchObject({ stock: 1 });
     expect(await ordersOfCart(cart.id)).toBe(0);
-    expect((await api(t.baseUrl, 'GET', `/cart/${cart.id}`)).body.status).toBe('open');
+    expect((await readCart(cart.id))?.status).toBe('open');
 
     // Take what is there, then check out.
     const fixed = await put(cart.id, scarce.id, 1, cart.version);
-    expect(fixed.status).toBe(200);
-    const order = await checkoutCart(cart.id);
+    expect(fixed.response?.status).toBe(200);
+    const order = await checkOut(cart.id);
 
-    expect(order.status).toBe(201);
-    expect(order.body).toMatchObject({
+    expect(order.response?.status).toBe(201);
+    expect(order.data).toMatchObject({
       status: 'confirmed',
       totalCents: 2 * 300 + 900,
       currency: 'USD',
     });
-    expect(order.body.items).toEqual(
+    expect(order.data!.items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ productId: plenty.id, quantity: 2, unitPriceCents: 300 }),
         expect.objectContaining({ productId: scarce.id, quantity: 1, unitPriceCents: 900 }),
       ]),
     );
-    expect(order.body.items).toHaveLength(2);
+    expect(order.data!.items).toHaveLength(2);
     expect(await storedProduct(t.db, plenty.id)).toMatchObject({ stock: 3 });
     expect(await storedProduct(t.db, scarce.id)).toMatchObject({ stock: 0 });
     expect(await storedCart(cart.id)).toMatchObject({ status: 'checked_out' });
@@ -163,9 +175,9 @@ describe('cart', () => {
 
     // A cart is checked out once.
     const afterOrder = await fingerprint(t.db);
-    const again = await checkoutCart(cart.id);
+    const again = await checkOut(cart.id);
     expectProblem(again, 409, 'CART_CHECKED_OUT');
-    const edit = await put(cart.id, plenty.id, 1, fixed.body.version + 1);
+    const edit = await put(cart.id, plenty.id, 1, fixed.data!.version + 1);
     expectProblem(edit, 409, 'CART_CHECKED_OUT');
     expect(await fingerprint(t.db)).toEqual(afterOrder);
   });
@@ -180,7 +192,7 @@ describe('cart', () => {
       { productId: c.id, quantity: 10 },
     ]);
 
-    const problem = expectProblem(await checkoutCart(cart.id), 409, 'OUT_OF_STOCK');
+    const problem = expectProblem(await checkOut(cart.id), 409, 'OUT_OF_STOCK');
 
     expect(problem.shortages).toHaveLength(2);
     expect(problem.shortages).toEqual(
@@ -200,10 +212,10 @@ describe('cart', () => {
       { productId: b.id, quantity: 3 },
     ]);
 
-    const responses = await Promise.all(Array.from({ length: 10 }, () => checkoutCart(cart.id)));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => checkOut(cart.id)));
 
     expect(countStatuses(responses)).toEqual({ 201: 1, 409: 9 });
-    for (const r of responses.filter((r) => r.status === 409)) {
+    for (const r of responses.filter((r) => r.error)) {
       expectProblem(r, 409, 'CART_CHECKED_OUT');
     }
     expect(await ordersOfCart(cart.id)).toBe(1);
@@ -225,19 +237,19 @@ describe('cart', () => {
     );
 
     const [cartResponses, singleResponses] = await Promise.all([
-      Promise.all(carts.map((cart) => checkoutCart(cart.id))),
+      Promise.all(carts.map((cart) => checkOut(cart.id))),
       Promise.all(
         Array.from({ length: 10 }, () =>
-          api(t.baseUrl, 'POST', '/checkout', { productId: scarce.id, quantity: 1 }),
+          checkout({ client: t.shopper, body: { productId: scarce.id, quantity: 1 } }),
         ),
       ),
     ]);
 
     for (const r of [...cartResponses, ...singleResponses]) {
-      if (r.status !== 201) expectProblem(r, 409, 'OUT_OF_STOCK');
+      if (r.error) expectProblem(r, 409, 'OUT_OF_STOCK');
     }
-    const cartsSold = cartResponses.filter((r) => r.status === 201).length;
-    const singlesSold = singleResponses.filter((r) => r.status === 201).length;
+    const cartsSold = cartResponses.filter((r) => r.response?.status === 201).length;
+    const singlesSold = singleResponses.filter((r) => r.response?.status === 201).length;
     const { stock } = await storedProduct(t.db, scarce.id);
     expect(stock + 2 * cartsSold + singlesSold).toBe(10);
     expect(await soldOf(t.db, scarce.id)).toMatchObject({ units: 2 * cartsSold + singlesSold });
@@ -258,10 +270,10 @@ describe('cart', () => {
       ),
     );
 
-    const responses = await Promise.all(carts.map((cart) => checkoutCart(cart.id)));
+    const responses = await Promise.all(carts.map((cart) => checkOut(cart.id)));
 
     expect(countStatuses(responses)).toEqual({ 201: 5, 409: 7 });
-    for (const r of responses.filter((r) => r.status === 409)) {
+    for (const r of responses.filter((r) => r.error)) {
       expectProblem(r, 409, 'OUT_OF_STOCK');
     }
     expect(await storedProduct(t.db, a.id)).toMatchObject({ stock: 0 });
@@ -273,7 +285,7 @@ describe('cart', () => {
   it('refuses to check out an empty cart with 422 CART_EMPTY', async () => {
     const cart = await createCart(t.baseUrl, []);
     const before = await fingerprint(t.db);
-    expectProblem(await checkoutCart(cart.id), 422, 'CART_EMPTY');
+    expectProblem(await checkOut(cart.id), 422, 'CART_EMPTY');
     expect(await fingerprint(t.db)).toEqual(before);
   });
 
@@ -283,11 +295,14 @@ describe('cart', () => {
     const cart = await createCart(t.baseUrl, [{ productId: usd.id, quantity: 1 }]);
     const before = await fingerprint(t.db);
 
-    const created = await api(t.baseUrl, 'POST', '/cart', {
-      items: [
-        { productId: usd.id, quantity: 1 },
-        { productId: eur.id, quantity: 1 },
-      ],
+    const created = await postCart({
+      client: t.shopper,
+      body: {
+        items: [
+          { productId: usd.id, quantity: 1 },
+          { productId: eur.id, quantity: 1 },
+        ],
+      },
     });
     expectProblem(created, 422, 'CURRENCY_MISMATCH');
 
@@ -310,11 +325,11 @@ describe('cart', () => {
     const ids = given.map((p) => p.id);
     expect(cart.items.map((line) => line.productId)).toEqual(ids);
 
-    const read = await api(t.baseUrl, 'GET', `/cart/${cart.id}`);
-    expect(read.body.items.map((line: { productId: string }) => line.productId)).toEqual(ids);
-    const order = await checkoutCart(cart.id);
-    expect(order.status).toBe(201);
-    expect(order.body.items).toEqual(
+    const read = await readCart(cart.id);
+    expect(read?.items.map((line) => line.productId)).toEqual(ids);
+    const order = await checkOut(cart.id);
+    expect(order.response?.status).toBe(201);
+    expect(order.data!.items).toEqual(
       given.map((p, i) => ({
         productId: p.id,
         name: p.name,
@@ -327,23 +342,21 @@ describe('cart', () => {
   it('GET /orders/{id} returns the order as the checkout returned it', async () => {
     const product = await createProduct(t.baseUrl, { name: 'Kept', priceCents: 450 });
     const cart = await createCart(t.baseUrl, [{ productId: product.id, quantity: 3 }]);
-    const order = await checkoutCart(cart.id);
-    expect(order.status).toBe(201);
+    const order = await checkOut(cart.id);
+    expect(order.response?.status).toBe(201);
 
     // Later edits do not rewrite history: name and price are copied at purchase time.
-    const edit = await api(
-      t.baseUrl,
-      'PATCH',
-      `/products/${product.id}`,
-      { version: 2, name: 'Renamed', priceCents: 999 },
-      adminHeaders,
-    );
-    expect(edit.status).toBe(200);
+    const edit = await updateProduct({
+      client: t.admin,
+      path: { id: product.id },
+      body: { version: 2, name: 'Renamed', priceCents: 999 },
+    });
+    expect(edit.response?.status).toBe(200);
 
-    const fetched = await api(t.baseUrl, 'GET', `/orders/${order.body.id}`);
-    expect(fetched.status).toBe(200);
-    expect(fetched.body).toEqual({
-      id: order.body.id,
+    const fetched = await getOrder({ client: t.shopper, path: { id: order.data!.id } });
+    expect(fetched.response?.status).toBe(200);
+    expect(fetched.data).toEqual({
+      id: order.data!.id,
       status: 'confirmed',
       items: [{ productId: product.id, name: 'Kept', quantity: 3, unitPriceCents: 450 }],
       totalCents: 1350,
@@ -351,7 +364,7 @@ describe('cart', () => {
       email: null,
       createdAt: expect.any(String),
     });
-    expect(fetched.body).toEqual(order.body);
-    expect(new Date(fetched.body.createdAt).getTime()).not.toBeNaN();
+    expect(fetched.data).toEqual(order.data);
+    expect(new Date(fetched.data!.createdAt).getTime()).not.toBeNaN();
   });
 });

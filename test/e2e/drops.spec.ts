@@ -1,6 +1,16 @@
 // Drops: sale windows and per-customer limits, decided in the transaction that takes the stock.
 import {
-  adminHeaders,
+  checkout,
+  checkoutCart,
+  createProduct as postProduct,
+  getCart,
+  getProduct,
+  listProducts,
+  updateProduct,
+  type CheckoutDto,
+  type UpdateProductDto,
+} from '../../client/sdk/src/index';
+import {
   api,
   countStatuses,
   createCart,
@@ -33,10 +43,13 @@ describe('drops', () => {
     );
     return { units: Number(units), orders: Number(orders) };
   };
-  const stockOf = async (productId: string) =>
-    (await api(a.baseUrl, 'GET', `/products/${productId}`)).body.stock as number;
-  const buy = (app: TestApp, body: object, headers: Record<string, string> = {}) =>
-    api(app.baseUrl, 'POST', '/checkout', { quantity: 1, ...body }, headers);
+  const read = async (id: string) => (await getProduct({ client: a.shopper, path: { id } })).data!;
+  const stockOf = async (productId: string) => (await read(productId)).stock;
+  const buy = (
+    app: TestApp,
+    body: Omit<CheckoutDto, 'quantity'> & { quantity?: number },
+    headers: Record<string, string> = {},
+  ) => checkout({ client: app.shopper, body: { quantity: 1, ...body }, headers });
 
   describe('product fields', () => {
     it('are set on create, returned everywhere, edited and cleared', async () => {
@@ -56,20 +69,23 @@ describe('drops', () => {
         imageUrl: '/images/products/tee-classic.svg',
       };
       expect(created).toMatchObject(fields);
-      expect((await api(a.baseUrl, 'GET', `/products/${created.id}`)).body).toMatchObject(fields);
-      const page = await api(a.baseUrl, 'GET', '/products?limit=100');
-      expect(page.body.items.find((p: any) => p.id === created.id)).toMatchObject(fields);
-      expect(Math.abs(Date.parse(page.body.serverTime) - Date.now())).toBeLessThan(60_000);
+      expect(await read(created.id)).toMatchObject(fields);
+      const page = (await listProducts({ client: a.shopper, query: { limit: 100 } })).data!;
+      expect(page.items.find((p) => p.id === created.id)).toMatchObject(fields);
+      expect(Math.abs(Date.parse(page.serverTime) - Date.now())).toBeLessThan(60_000);
 
-      const cleared = await api(
-        a.baseUrl,
-        'PATCH',
-        `/products/${created.id}`,
-        { version: created.version, saleStartsAt: null, maxPerCustomer: null, imageUrl: null },
-        adminHeaders,
-      );
-      expect(cleared.status).toBe(200);
-      expect(cleared.body).toMatchObject({
+      const cleared = await updateProduct({
+        client: a.admin,
+        path: { id: created.id },
+        body: {
+          version: created.version,
+          saleStartsAt: null,
+          maxPerCustomer: null,
+          imageUrl: null,
+        },
+      });
+      expect(cleared.response?.status).toBe(200);
+      expect(cleared.data).toMatchObject({
         saleStartsAt: null,
         saleEndsAt: fields.saleEndsAt,
         maxPerCustomer: null,
@@ -83,15 +99,13 @@ describe('drops', () => {
         priceCents: 1000,
         saleStartsAt: '2030-01-01T00:00:00Z',
       });
-      const patch = (body: object) =>
-        api(
-          a.baseUrl,
-          'PATCH',
-          `/products/${product.id}`,
-          { version: product.version, ...body },
-          adminHeaders,
-        );
-      const cases: [object, string][] = [
+      const patch = (body: Omit<UpdateProductDto, 'version'>) =>
+        updateProduct({
+          client: a.admin,
+          path: { id: product.id },
+          body: { version: product.version, ...body },
+        });
+      const cases: [Omit<UpdateProductDto, 'version'>, string][] = [
         [{ compareAtPriceCents: 999 }, 'compareAtPriceCents'],
         [{ priceCents: 3000, compareAtPriceCents: 2000 }, 'compareAtPriceCents'],
         [{ saleEndsAt: '2029-12-31T23:59:59Z' }, 'saleEndsAt'],
@@ -104,13 +118,11 @@ describe('drops', () => {
       ];
       for (const [body, field] of cases) {
         const problem = expectProblem(await patch(body), 400, 'VALIDATION_FAILED');
-        expect(problem.errors.map((e: any) => e.field)).toContain(field);
+        expect(problem.errors?.map((e) => e.field)).toContain(field);
       }
-      const created = await api(
-        a.baseUrl,
-        'POST',
-        '/products',
-        {
+      const created = await postProduct({
+        client: a.admin,
+        body: {
           sku: `BAD-${Date.now()}`,
           name: 'x',
           priceCents: 500,
@@ -118,11 +130,9 @@ describe('drops', () => {
           currency: 'USD',
           stock: 1,
         },
-        adminHeaders,
-      );
+      });
       expectProblem(created, 400, 'VALIDATION_FAILED');
-      const after = (await api(a.baseUrl, 'GET', `/products/${product.id}`)).body;
-      expect(after).toMatchObject({
+      expect(await read(product.id)).toMatchObject({
         version: product.version,
         priceCents: 1000,
         compareAtPriceCents: null,
@@ -158,7 +168,7 @@ describe('drops', () => {
 
       await sleep(Date.parse(startsAt) - Date.now() + 50);
       const onTime = await buy(b, { productId: product.id }, key);
-      expect(onTime.status).toBe(201);
+      expect(onTime.response?.status).toBe(201);
       expect(await unitsSold(product.id)).toEqual({ units: 1, orders: 1 });
     });
 
@@ -171,7 +181,11 @@ describe('drops', () => {
       const problem = expectProblem(await buy(a, { productId: product.id }), 409, 'SALE_ENDED');
       expect(problem.endsAt).toBe(new Date(product.saleEndsAt!).toISOString());
       const cart = await createCart(a.baseUrl, [{ productId: product.id, quantity: 1 }]);
-      expectProblem(await api(a.baseUrl, 'POST', `/cart/${cart.id}/checkout`), 409, 'SALE_ENDED');
+      expectProblem(
+        await checkoutCart({ client: a.shopper, path: { id: cart.id } }),
+        409,
+        'SALE_ENDED',
+      );
       expect(await stockOf(product.id)).toBe(5);
     });
   });
@@ -196,8 +210,8 @@ describe('drops', () => {
         spellings.map((email, i) => buy(i % 2 ? a : b, { productId: product.id, email })),
       );
       expect(countStatuses(responses)).toEqual({ 201: 2, 409: 38 });
-      for (const refused of responses.filter((r) => r.status === 409)) {
-        expect(refused.body).toMatchObject({
+      for (const refused of responses.filter((r) => r.error)) {
+        expect(refused.error).toMatchObject({
           code: 'PURCHASE_LIMIT_REACHED',
           productId: product.id,
           limit: 2,
@@ -225,7 +239,7 @@ describe('drops', () => {
         ),
       );
       expect(countStatuses(responses)).toEqual({ 201: 30 });
-      expect(responses[7].body.email).toBe('shopper7@example.com');
+      expect(responses[7].data?.email).toBe('shopper7@example.com');
       expect(await unitsSold(product.id)).toEqual({ units: 60, orders: 30 });
     });
 
@@ -233,10 +247,10 @@ describe('drops', () => {
       const product = await createProduct(a.baseUrl, { stock: 100, maxPerCustomer: 3 });
       const key = { 'idempotency-key': `limit-${product.id}` };
       const first = await buy(a, { productId: product.id, email: 'bo@example.com' }, key);
-      expect(first.status).toBe(201);
+      expect(first.response?.status).toBe(201);
       for (const app of [a, b, a]) {
         const replay = await buy(app, { productId: product.id, email: 'bo@example.com' }, key);
-        expect(replay.body.id).toBe(first.body.id);
+        expect(replay.data?.id).toBe(first.data!.id);
       }
       const tooMany = expectProblem(
         await buy(b, { productId: product.id, quantity: 3, email: 'BO+x@example.com' }),
@@ -250,7 +264,7 @@ describe('drops', () => {
       try {
         expect(
           (await buy(restarted, { productId: product.id, quantity: 2, email: 'bo@example.com' }))
-            .status,
+            .response?.status,
         ).toBe(201);
         expectProblem(
           await buy(restarted, { productId: product.id, email: 'bo@example.com' }),
@@ -265,8 +279,11 @@ describe('drops', () => {
   });
 
   describe('a cart holding a limited product', () => {
-    const checkout = (cartId: string, body?: object) =>
-      api(a.baseUrl, 'POST', `/cart/${cartId}/checkout`, body);
+    const checkOut = (id: string, body?: { email?: string }) =>
+      checkoutCart({ client: a.shopper, path: { id }, body });
+    // Raw, for bodies the SDK's types would not let through.
+    const checkOutRaw = (id: string, body: object) =>
+      api(a.baseUrl, 'POST', `/cart/${id}/checkout`, body);
 
     it('follows the same rules, all or nothing', async () => {
       const limited = await createProduct(a.baseUrl, { stock: 10, maxPerCustomer: 2 });
@@ -276,11 +293,12 @@ describe('drops', () => {
         { productId: limited.id, quantity: 2 },
       ]);
 
-      expectProblem(await checkout(cart.id), 422, 'EMAIL_REQUIRED');
-      expectProblem(await checkout(cart.id, {}), 422, 'EMAIL_REQUIRED');
-      expect((await buy(a, { productId: limited.id, email: 'cy+1@example.com' })).status).toBe(201);
+      expectProblem(await checkOut(cart.id), 422, 'EMAIL_REQUIRED');
+      expectProblem(await checkOut(cart.id, {}), 422, 'EMAIL_REQUIRED');
+      const bought = await buy(a, { productId: limited.id, email: 'cy+1@example.com' });
+      expect(bought.response?.status).toBe(201);
       const over = expectProblem(
-        await checkout(cart.id, { email: 'Cy@Example.com' }),
+        await checkOut(cart.id, { email: 'Cy@Example.com' }),
         409,
         'PURCHASE_LIMIT_REACHED',
       );
@@ -288,15 +306,17 @@ describe('drops', () => {
       // Nothing of the cart was sold, and it is still open.
       expect(await stockOf(plain.id)).toBe(10);
       expect(await stockOf(limited.id)).toBe(9);
-      expect((await api(a.baseUrl, 'GET', `/cart/${cart.id}`)).body.status).toBe('open');
+      expect((await getCart({ client: a.shopper, path: { id: cart.id } })).data?.status).toBe(
+        'open',
+      );
 
       const another = await createCart(a.baseUrl, [
         { productId: plain.id, quantity: 1 },
         { productId: limited.id, quantity: 1 },
       ]);
-      const order = await checkout(another.id, { email: ' cy@example.com ' });
-      expect(order.status).toBe(201);
-      expect(order.body.email).toBe('cy@example.com');
+      const order = await checkOut(another.id, { email: ' cy@example.com ' });
+      expect(order.response?.status).toBe(201);
+      expect(order.data?.email).toBe('cy@example.com');
       expect(await stockOf(limited.id)).toBe(8);
     });
 
@@ -324,10 +344,10 @@ describe('drops', () => {
         'x'.repeat(250) + '@e.co',
         7,
       ]) {
-        expectProblem(await checkout(cart.id, { email }), 400, 'VALIDATION_FAILED');
+        expectProblem(await checkOutRaw(cart.id, { email }), 400, 'VALIDATION_FAILED');
       }
       expectProblem(
-        await checkout(cart.id, { email: 'a@example.com', extra: 1 }),
+        await checkOutRaw(cart.id, { email: 'a@example.com', extra: 1 }),
         400,
         'VALIDATION_FAILED',
       );
