@@ -16,6 +16,12 @@ export function isEmail(text: string): boolean {
 }
 
 /**
+ * The most units of one product a cart line or a purchase can hold: the `maximum` of every
+ * `quantity` in the API's document.
+ */
+export const MAX_QUANTITY = 1000;
+
+/**
  * Who a customer is, for per-customer limits: the email trimmed and in lower case, without a
  * `+tag` in its local part. `Ann.Lee+drop@Example.com` and `ann.lee@example.com` are one
  * customer; dots are kept, since only some mail providers ignore them.

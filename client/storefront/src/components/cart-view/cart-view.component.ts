@@ -9,15 +9,18 @@ import { emailProblem } from '../../shop/customer-email.js';
 import { emailField, emailFieldStyles } from '../email-field.js';
 import { formatMoney } from '../../shop/money.js';
 import { momentPhrase } from '../../shop/sale-window.js';
-import { type CartDto, type CartLineDto, salePhase, untilPhaseChange } from '../../shop/sdk.js';
+import {
+  type CartDto,
+  type CartLineDto,
+  MAX_QUANTITY,
+  salePhase,
+  untilPhaseChange,
+} from '../../shop/sdk.js';
 import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
 import type { StatusMessage } from '../../shop/status.js';
 import { sharedStyles } from '../../styles/shared.js';
 import type { CartChangedDetail, OrderPlacedDetail } from '../product-grid/product-grid.js';
 import { cartViewStyles } from './cart-view.styles.js';
-
-/** The most of one product a cart line can hold (the API's limit). */
-export const MAX_QUANTITY = 1000;
 
 /** "Sold out", "Only 2 left", "3 left", or nothing when plenty are left. */
 export function availabilityText(line: CartLineDto): string {
