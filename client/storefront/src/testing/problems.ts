@@ -40,7 +40,11 @@ const CODES: Record<ErrorCode, [status: number, title: string, detail: string]> 
     'A cart holds products of one currency; these are priced in USD, EUR.',
   ],
   ORDER_TOTAL_TOO_LARGE: [422, 'Order total too large', 'This order would total too much.'],
-  RATE_LIMITED: [429, 'Too many requests', 'At most 60 checkouts a minute per client.'],
+  RATE_LIMITED: [
+    429,
+    'Too many requests',
+    'At most 60 checkouts a minute per client; try again in 12 s.',
+  ],
   IDEMPOTENCY_KEY_REUSED: [
     422,
     'Idempotency key reused',
@@ -57,6 +61,7 @@ const CODES: Record<ErrorCode, [status: number, title: string, detail: string]> 
 
 /** Members the service always sends with a code. */
 const ALWAYS: Partial<Record<ErrorCode, Partial<ProblemDetailsDto>>> = {
+  RATE_LIMITED: { retryAfterSeconds: 12 },
   DATABASE_UNAVAILABLE: { retryAfterSeconds: 2 },
   OVERLOADED: { retryAfterSeconds: 1 },
 };
