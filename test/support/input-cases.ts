@@ -55,762 +55,401 @@ const notFound = { status: 404, code: 'NOT_FOUND' } as const;
 const unauthorized = { status: 401, code: 'UNAUTHORIZED' } as const;
 const malformed = { status: 400, code: 'MALFORMED_JSON' } as const;
 
+type Outcome = Pick<BadRequest, 'status' | 'code' | 'field' | 'message' | 'problem'>;
+
+/** A row's request: `body` undefined sends none; `headers` are sent as they are. */
+const request =
+  (method: string, admin = false) =>
+  (
+    path: string,
+    body: unknown,
+    outcome: Outcome,
+    headers?: Record<string, string>,
+  ): BadRequest => ({
+    method,
+    path,
+    ...(body === undefined ? {} : { body }),
+    ...(headers ? { headers } : {}),
+    ...(admin ? { admin } : {}),
+    ...outcome,
+  });
+const get = (path: string, outcome: Outcome) => request('GET')(path, undefined, outcome);
+const post = request('POST');
+const put = request('PUT');
+const patch = request('PATCH');
+const adminPost = request('POST', true);
+const adminPatch = request('PATCH', true);
+const adminDel = (path: string, outcome: Outcome) =>
+  request('DELETE', true)(path, undefined, outcome);
+
 export const REFUSALS: [string, BadRequest][] = [
   // GET /products
-  ['list: limit=0', { method: 'GET', path: '/products?limit=0', ...validation('limit') }],
-  ['list: limit=101', { method: 'GET', path: '/products?limit=101', ...validation('limit') }],
+  ['list: limit=0', get('/products?limit=0', validation('limit'))],
+  ['list: limit=101', get('/products?limit=101', validation('limit'))],
   [
     'list: limit=abc',
-    {
-      method: 'GET',
-      path: '/products?limit=abc',
-      ...validation('limit', /^limit must be an integer number$/),
-    },
+    get('/products?limit=abc', validation('limit', /^limit must be an integer number$/)),
   ],
   [
     'list: limit=1&limit=2',
-    {
-      method: 'GET',
-      path: '/products?limit=1&limit=2',
-      ...validation('limit', /^limit must be an integer number$/),
-    },
+    get('/products?limit=1&limit=2', validation('limit', /^limit must be an integer number$/)),
   ],
-  ['list: limit=1.5', { method: 'GET', path: '/products?limit=1.5', ...validation('limit') }],
-  ['list: offset=-1', { method: 'GET', path: '/products?offset=-1', ...validation('offset') }],
-  [
-    'list: extra query param',
-    { method: 'GET', path: '/products?limit=5&color=red', ...validation('color') },
-  ],
+  ['list: limit=1.5', get('/products?limit=1.5', validation('limit'))],
+  ['list: offset=-1', get('/products?offset=-1', validation('offset'))],
+  ['list: extra query param', get('/products?limit=5&color=red', validation('color'))],
   // GET /products/{id}
-  ['product: non-uuid id', { method: 'GET', path: '/products/not-a-uuid', ...validation('id') }],
-  [
-    'product: uuid-ish with junk',
-    { method: 'GET', path: `/products/${MISSING}x`, ...validation('id') },
-  ],
-  ['product: unknown id', { method: 'GET', path: '/products/{missing}', ...notFound }],
+  ['product: non-uuid id', get('/products/not-a-uuid', validation('id'))],
+  ['product: uuid-ish with junk', get(`/products/${MISSING}x`, validation('id'))],
+  ['product: unknown id', get('/products/{missing}', notFound)],
   // POST /products (admin)
-  ['create: no token', { method: 'POST', path: '/products', body: validProduct, ...unauthorized }],
+  ['create: no token', post('/products', validProduct, unauthorized)],
   [
     'create: wrong token',
-    {
-      method: 'POST',
-      path: '/products',
-      body: validProduct,
-      headers: { authorization: 'Bearer wrong-token-0123456789' },
-      ...unauthorized,
-    },
+    post('/products', validProduct, unauthorized, {
+      authorization: 'Bearer wrong-token-0123456789',
+    }),
   ],
   [
     'create: not a bearer token',
-    {
-      method: 'POST',
-      path: '/products',
-      body: validProduct,
-      headers: { authorization: `Basic ${ADMIN_TOKEN}` },
-      ...unauthorized,
-    },
+    post('/products', validProduct, unauthorized, { authorization: `Basic ${ADMIN_TOKEN}` }),
   ],
   [
     'create: duplicate sku',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, sku: '{sku}' },
-      admin: true,
-      status: 409,
-      code: 'DUPLICATE_SKU',
-    },
+    adminPost(
+      '/products',
+      { ...validProduct, sku: '{sku}' },
+      { status: 409, code: 'DUPLICATE_SKU' },
+    ),
   ],
   [
     'create: missing name',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, name: undefined },
-      admin: true,
-      ...validation('name', /^name is required$/),
-    },
+    adminPost(
+      '/products',
+      { ...validProduct, name: undefined },
+      validation('name', /^name is required$/),
+    ),
   ],
   [
     'create: negative stock',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, stock: -1 },
-      admin: true,
-      ...validation('stock'),
-    },
+    adminPost('/products', { ...validProduct, stock: -1 }, validation('stock')),
   ],
   [
     'create: stock as a string',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, stock: '10' },
-      admin: true,
-      ...validation('stock'),
-    },
+    adminPost('/products', { ...validProduct, stock: '10' }, validation('stock')),
   ],
   [
     'create: fractional price',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, priceCents: 9.99 },
-      admin: true,
-      ...validation('priceCents'),
-    },
+    adminPost('/products', { ...validProduct, priceCents: 9.99 }, validation('priceCents')),
   ],
   [
     'create: unknown currency',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, currency: 'XXY' },
-      admin: true,
-      ...validation('currency'),
-    },
+    adminPost('/products', { ...validProduct, currency: 'XXY' }, validation('currency')),
   ],
   [
     'create: sku with spaces',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, sku: 'NEW 1' },
-      admin: true,
-      ...validation('sku'),
-    },
+    adminPost('/products', { ...validProduct, sku: 'NEW 1' }, validation('sku')),
   ],
   [
     'create: unknown field',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, discount: 50 },
-      admin: true,
-      ...validation('discount'),
-    },
+    adminPost('/products', { ...validProduct, discount: 50 }, validation('discount')),
   ],
   // PATCH /products/{id} (admin)
-  [
-    'edit: no token',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { version: 1, stock: 0 },
-      ...unauthorized,
-    },
-  ],
-  [
-    'edit: missing version',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { stock: 0 },
-      admin: true,
-      ...validation('version'),
-    },
-  ],
+  ['edit: no token', patch('/products/{product}', { version: 1, stock: 0 }, unauthorized)],
+  ['edit: missing version', adminPatch('/products/{product}', { stock: 0 }, validation('version'))],
   [
     'edit: version 0',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { version: 0, stock: 0 },
-      admin: true,
-      ...validation('version'),
-    },
+    adminPatch('/products/{product}', { version: 0, stock: 0 }, validation('version')),
   ],
   [
     'edit: sku cannot be edited',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { version: 1, sku: 'OTHER' },
-      admin: true,
-      ...validation('sku'),
-    },
+    adminPatch('/products/{product}', { version: 1, sku: 'OTHER' }, validation('sku')),
   ],
   [
     'edit: negative stock',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { version: 1, stock: -5 },
-      admin: true,
-      ...validation('stock'),
-    },
+    adminPatch('/products/{product}', { version: 1, stock: -5 }, validation('stock')),
   ],
   [
     'edit: version from the future',
-    {
-      method: 'PATCH',
-      path: '/products/{product}',
-      body: { version: 99, stock: 0 },
-      admin: true,
-      status: 409,
-      code: 'VERSION_CONFLICT',
-    },
+    adminPatch(
+      '/products/{product}',
+      { version: 99, stock: 0 },
+      { status: 409, code: 'VERSION_CONFLICT' },
+    ),
   ],
-  [
-    'edit: non-uuid id',
-    {
-      method: 'PATCH',
-      path: '/products/42',
-      body: { version: 1, stock: 0 },
-      admin: true,
-      ...validation('id'),
-    },
-  ],
-  [
-    'edit: unknown id',
-    {
-      method: 'PATCH',
-      path: '/products/{missing}',
-      body: { version: 1, stock: 0 },
-      admin: true,
-      ...notFound,
-    },
-  ],
+  ['edit: non-uuid id', adminPatch('/products/42', { version: 1, stock: 0 }, validation('id'))],
+  ['edit: unknown id', adminPatch('/products/{missing}', { version: 1, stock: 0 }, notFound)],
   // POST /cart
-  [
-    'cart: no items',
-    { method: 'POST', path: '/cart', body: {}, ...validation('items', /^items is required$/) },
-  ],
-  [
-    'cart: no body at all',
-    { method: 'POST', path: '/cart', ...validation('items', /^items is required$/) },
-  ],
+  ['cart: no items', post('/cart', {}, validation('items', /^items is required$/))],
+  ['cart: no body at all', post('/cart', undefined, validation('items', /^items is required$/))],
   [
     'create: currency in lower case (the document lists ISO 4217 codes in upper case)',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, currency: 'usd' },
-      admin: true,
-      ...validation('currency'),
-    },
+    adminPost('/products', { ...validProduct, currency: 'usd' }, validation('currency')),
   ],
   [
     'create: name of the wrong type says so, not its length',
-    {
-      method: 'POST',
-      path: '/products',
-      body: { ...validProduct, name: 5 },
-      admin: true,
-      ...validation('name', /^name must be a string$/),
-    },
+    adminPost(
+      '/products',
+      { ...validProduct, name: 5 },
+      validation('name', /^name must be a string$/),
+    ),
   ],
   [
     'cart checkout: an unknown field in the body',
-    { method: 'POST', path: '/cart/{cart}/checkout', body: { note: 'x' }, ...validation('note') },
+    post('/cart/{cart}/checkout', { note: 'x' }, validation('note')),
   ],
   [
     'cart checkout: an email that is not one',
-    {
-      method: 'POST',
-      path: '/cart/{cart}/checkout',
-      body: { email: 'ann at example.com' },
-      ...validation('email'),
-    },
+    post('/cart/{cart}/checkout', { email: 'ann at example.com' }, validation('email')),
   ],
   [
     'cart checkout: a body that is not an object',
-    { method: 'POST', path: '/cart/{cart}/checkout', body: [], ...validation('body') },
+    post('/cart/{cart}/checkout', [], validation('body')),
   ],
   [
     'checkout: an email that is not one',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { productId: '{product}', quantity: 1, email: 'ann@' },
-      ...validation('email'),
-    },
+    post('/checkout', { productId: '{product}', quantity: 1, email: 'ann@' }, validation('email')),
   ],
   [
     'cart checkout: a text/plain body',
-    {
-      method: 'POST',
-      path: '/cart/{cart}/checkout',
-      body: 'hello',
-      headers: { 'content-type': 'text/plain' },
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-    },
+    post(
+      '/cart/{cart}/checkout',
+      'hello',
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { 'content-type': 'text/plain' },
+    ),
   ],
-  [
-    'cart checkout: malformed JSON',
-    {
-      method: 'POST',
-      path: '/cart/{cart}/checkout',
-      body: '{"a":',
-      ...malformed,
-    },
-  ],
-  [
-    'cart: items not an array',
-    { method: 'POST', path: '/cart', body: { items: 'x' }, ...validation('items') },
-  ],
-  [
-    'cart: null line',
-    { method: 'POST', path: '/cart', body: { items: [null] }, ...validation('items') },
-  ],
-  [
-    'cart: quantity 0',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity(0)),
-      ...validation('items.0.quantity'),
-    },
-  ],
+  ['cart checkout: malformed JSON', post('/cart/{cart}/checkout', '{"a":', malformed)],
+  ['cart: items not an array', post('/cart', { items: 'x' }, validation('items'))],
+  ['cart: null line', post('/cart', { items: [null] }, validation('items'))],
+  ['cart: quantity 0', post('/cart', cartLine(quantity(0)), validation('items.0.quantity'))],
   [
     'cart: negative quantity',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity(-1)),
-      ...validation('items.0.quantity'),
-    },
+    post('/cart', cartLine(quantity(-1)), validation('items.0.quantity')),
   ],
-  [
-    'cart: quantity 1001',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity(1001)),
-      ...validation('items.0.quantity'),
-    },
-  ],
+  ['cart: quantity 1001', post('/cart', cartLine(quantity(1001)), validation('items.0.quantity'))],
   [
     'cart: fractional quantity',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity(1.5)),
-      ...validation('items.0.quantity'),
-    },
+    post('/cart', cartLine(quantity(1.5)), validation('items.0.quantity')),
   ],
   [
     'cart: quantity as a string',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity('2')),
-      ...validation('items.0.quantity'),
-    },
+    post('/cart', cartLine(quantity('2')), validation('items.0.quantity')),
   ],
-  [
-    'cart: null quantity',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine(quantity(null)),
-      ...validation('items.0.quantity'),
-    },
-  ],
+  ['cart: null quantity', post('/cart', cartLine(quantity(null)), validation('items.0.quantity'))],
   [
     'cart: non-uuid productId',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine({ productId: 'abc', quantity: 1 }),
-      ...validation('items.0.productId'),
-    },
+    post('/cart', cartLine({ productId: 'abc', quantity: 1 }), validation('items.0.productId')),
   ],
   [
     'cart: duplicate productIds',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: { items: [quantity(1), quantity(2)] },
-      ...validation('items'),
-    },
+    post('/cart', { items: [quantity(1), quantity(2)] }, validation('items')),
   ],
   [
     'cart: unknown field in a line',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine({ ...quantity(1), colour: 'red' }),
-      ...validation('items.0.colour'),
-    },
+    post('/cart', cartLine({ ...quantity(1), colour: 'red' }), validation('items.0.colour')),
   ],
   [
     'cart: unknown top-level field',
-    { method: 'POST', path: '/cart', body: { items: [], coupon: 'FREE' }, ...validation('coupon') },
+    post('/cart', { items: [], coupon: 'FREE' }, validation('coupon')),
   ],
-  [
-    'cart: 101 lines',
-    { method: 'POST', path: '/cart', body: { items: manyLines }, ...validation('items') },
-  ],
+  ['cart: 101 lines', post('/cart', { items: manyLines }, validation('items'))],
   [
     'cart: unknown product',
-    {
-      method: 'POST',
-      path: '/cart',
-      body: cartLine({ productId: '{missing}', quantity: 1 }),
-      ...notFound,
-    },
+    post('/cart', cartLine({ productId: '{missing}', quantity: 1 }), notFound),
   ],
   // GET /cart/{id}
-  ['get cart: non-uuid id', { method: 'GET', path: '/cart/123', ...validation('id') }],
-  ['get cart: unknown id', { method: 'GET', path: '/cart/{missing}', ...notFound }],
+  ['get cart: non-uuid id', get('/cart/123', validation('id'))],
+  ['get cart: unknown id', get('/cart/{missing}', notFound)],
   // PUT /cart/{id}/items/{productId}
   [
     'set line: negative quantity',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{product}',
-      body: { quantity: -1, version: 1 },
-      ...validation('quantity'),
-    },
+    put('/cart/{cart}/items/{product}', { quantity: -1, version: 1 }, validation('quantity')),
   ],
   [
     'set line: quantity 1001',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{product}',
-      body: { quantity: 1001, version: 1 },
-      ...validation('quantity'),
-    },
+    put('/cart/{cart}/items/{product}', { quantity: 1001, version: 1 }, validation('quantity')),
   ],
   [
     'set line: missing version',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{product}',
-      body: { quantity: 2 },
-      ...validation('version'),
-    },
+    put('/cart/{cart}/items/{product}', { quantity: 2 }, validation('version')),
   ],
   [
     'set line: version as a string',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{product}',
-      body: { quantity: 2, version: '1' },
-      ...validation('version'),
-    },
+    put('/cart/{cart}/items/{product}', { quantity: 2, version: '1' }, validation('version')),
   ],
   [
     'set line: stale version',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{product}',
-      body: { quantity: 2, version: 99 },
-      status: 409,
-      code: 'VERSION_CONFLICT',
-    },
+    put(
+      '/cart/{cart}/items/{product}',
+      { quantity: 2, version: 99 },
+      { status: 409, code: 'VERSION_CONFLICT' },
+    ),
   ],
   [
     'set line: non-uuid product id',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/nope',
-      body: { quantity: 1, version: 1 },
-      ...validation('productId'),
-    },
+    put('/cart/{cart}/items/nope', { quantity: 1, version: 1 }, validation('productId')),
   ],
   [
     'set line: unknown product',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{missing}',
-      body: { quantity: 1, version: 1 },
-      ...notFound,
-    },
+    put('/cart/{cart}/items/{missing}', { quantity: 1, version: 1 }, notFound),
   ],
   [
     'set line: remove an unknown product',
-    {
-      method: 'PUT',
-      path: '/cart/{cart}/items/{missing}',
-      body: { quantity: 0, version: 1 },
-      ...notFound,
-    },
+    put('/cart/{cart}/items/{missing}', { quantity: 0, version: 1 }, notFound),
   ],
   [
     'set line: unknown cart',
-    {
-      method: 'PUT',
-      path: '/cart/{missing}/items/{product}',
-      body: { quantity: 1, version: 1 },
-      ...notFound,
-    },
+    put('/cart/{missing}/items/{product}', { quantity: 1, version: 1 }, notFound),
   ],
   // POST /checkout
-  [
-    'checkout: empty object',
-    { method: 'POST', path: '/checkout', body: {}, ...validation('productId') },
-  ],
+  ['checkout: empty object', post('/checkout', {}, validation('productId'))],
   [
     'checkout: missing quantity',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { productId: '{product}' },
-      ...validation('quantity'),
-    },
+    post('/checkout', { productId: '{product}' }, validation('quantity')),
   ],
-  [
-    'checkout: quantity 0',
-    { method: 'POST', path: '/checkout', body: quantity(0), ...validation('quantity') },
-  ],
-  [
-    'checkout: negative quantity',
-    { method: 'POST', path: '/checkout', body: quantity(-3), ...validation('quantity') },
-  ],
-  [
-    'checkout: quantity 1001',
-    { method: 'POST', path: '/checkout', body: quantity(1001), ...validation('quantity') },
-  ],
-  [
-    'checkout: huge quantity',
-    { method: 'POST', path: '/checkout', body: quantity(1e12), ...validation('quantity') },
-  ],
+  ['checkout: quantity 0', post('/checkout', quantity(0), validation('quantity'))],
+  ['checkout: negative quantity', post('/checkout', quantity(-3), validation('quantity'))],
+  ['checkout: quantity 1001', post('/checkout', quantity(1001), validation('quantity'))],
+  ['checkout: huge quantity', post('/checkout', quantity(1e12), validation('quantity'))],
   [
     'checkout: quantity beyond 2^53',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: '{"productId":"{product}","quantity":9007199254740993}',
-      ...validation('quantity'),
-    },
+    post(
+      '/checkout',
+      '{"productId":"{product}","quantity":9007199254740993}',
+      validation('quantity'),
+    ),
   ],
   [
     'checkout: quantity 1e400 (Infinity)',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: '{"productId":"{product}","quantity":1e400}',
-      ...validation('quantity'),
-    },
+    post('/checkout', '{"productId":"{product}","quantity":1e400}', validation('quantity')),
   ],
-  [
-    'checkout: fractional quantity',
-    { method: 'POST', path: '/checkout', body: quantity(0.5), ...validation('quantity') },
-  ],
-  [
-    'checkout: quantity as a string',
-    { method: 'POST', path: '/checkout', body: quantity('1'), ...validation('quantity') },
-  ],
-  [
-    'checkout: quantity true',
-    { method: 'POST', path: '/checkout', body: quantity(true), ...validation('quantity') },
-  ],
-  [
-    'checkout: quantity null',
-    { method: 'POST', path: '/checkout', body: quantity(null), ...validation('quantity') },
-  ],
-  [
-    'checkout: quantity as an array',
-    { method: 'POST', path: '/checkout', body: quantity([1]), ...validation('quantity') },
-  ],
+  ['checkout: fractional quantity', post('/checkout', quantity(0.5), validation('quantity'))],
+  ['checkout: quantity as a string', post('/checkout', quantity('1'), validation('quantity'))],
+  ['checkout: quantity true', post('/checkout', quantity(true), validation('quantity'))],
+  ['checkout: quantity null', post('/checkout', quantity(null), validation('quantity'))],
+  ['checkout: quantity as an array', post('/checkout', quantity([1]), validation('quantity'))],
   [
     'checkout: non-uuid productId',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { productId: 'abc', quantity: 1 },
-      ...validation('productId'),
-    },
+    post('/checkout', { productId: 'abc', quantity: 1 }, validation('productId')),
   ],
   [
     'checkout: numeric productId',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { productId: 7, quantity: 1 },
-      ...validation('productId'),
-    },
+    post('/checkout', { productId: 7, quantity: 1 }, validation('productId')),
   ],
   [
     'checkout: expectedVersion 0',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { ...quantity(1), expectedVersion: 0 },
-      ...validation('expectedVersion'),
-    },
+    post('/checkout', { ...quantity(1), expectedVersion: 0 }, validation('expectedVersion')),
   ],
   [
     'checkout: fractional expectedVersion',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { ...quantity(1), expectedVersion: 1.5 },
-      ...validation('expectedVersion'),
-    },
+    post('/checkout', { ...quantity(1), expectedVersion: 1.5 }, validation('expectedVersion')),
   ],
   [
     'checkout: expectedVersion as a string',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { ...quantity(1), expectedVersion: '1' },
-      ...validation('expectedVersion'),
-    },
+    post('/checkout', { ...quantity(1), expectedVersion: '1' }, validation('expectedVersion')),
   ],
   [
     'checkout: unknown field',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { ...quantity(1), priceCents: 1 },
-      ...validation('priceCents'),
-    },
+    post('/checkout', { ...quantity(1), priceCents: 1 }, validation('priceCents')),
   ],
   [
     'checkout: unknown product',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { productId: '{missing}', quantity: 1 },
-      ...notFound,
-    },
+    post('/checkout', { productId: '{missing}', quantity: 1 }, notFound),
   ],
+  // It says what is left.
   [
     'checkout: more than the stock',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: quantity(6),
+    post('/checkout', quantity(6), {
       status: 409,
       code: 'OUT_OF_STOCK',
-      // It says what is left.
       problem: { productId: '{product}', requested: 6, available: 5 },
-    },
+    }),
   ],
   [
     'checkout: array body',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: [quantity(1)],
-      status: 400,
-      code: 'VALIDATION_FAILED',
-    },
+    post('/checkout', [quantity(1)], { status: 400, code: 'VALIDATION_FAILED' }),
   ],
   [
     'checkout: JSON null body',
-    { method: 'POST', path: '/checkout', body: 'null', status: 400, code: 'VALIDATION_FAILED' },
+    post('/checkout', 'null', { status: 400, code: 'VALIDATION_FAILED' }),
   ],
   [
     'checkout: JSON string body',
-    { method: 'POST', path: '/checkout', body: '"hello"', status: 400, code: 'VALIDATION_FAILED' },
+    post('/checkout', '"hello"', { status: 400, code: 'VALIDATION_FAILED' }),
   ],
-  [
-    'checkout: malformed JSON',
-    { method: 'POST', path: '/checkout', body: '{"productId": "{product}", ', ...malformed },
-  ],
-  [
-    'checkout: trailing garbage',
-    { method: 'POST', path: '/checkout', body: '{"quantity": 1}}', ...malformed },
-  ],
-  ['checkout: empty JSON body', { method: 'POST', path: '/checkout', body: '', ...malformed }],
+  ['checkout: malformed JSON', post('/checkout', '{"productId": "{product}", ', malformed)],
+  ['checkout: trailing garbage', post('/checkout', '{"quantity": 1}}', malformed)],
+  ['checkout: empty JSON body', post('/checkout', '', malformed)],
   [
     'checkout: __proto__ key',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: '{"productId":"{product}","quantity":1,"__proto__":{"admin":true}}',
+    post('/checkout', '{"productId":"{product}","quantity":1,"__proto__":{"admin":true}}', {
       status: 400,
       code: 'MALFORMED_JSON',
-    },
+    }),
   ],
   [
     'checkout: 200 kB body',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: { ...quantity(1), padding: 'x'.repeat(200 * 1024) },
-      status: 413,
-      code: 'PAYLOAD_TOO_LARGE',
-    },
+    post(
+      '/checkout',
+      { ...quantity(1), padding: 'x'.repeat(200 * 1024) },
+      { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    ),
   ],
   [
     'checkout: XML body',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: '<checkout><quantity>1</quantity></checkout>',
-      headers: { 'content-type': 'application/xml' },
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-    },
+    post(
+      '/checkout',
+      '<checkout><quantity>1</quantity></checkout>',
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { 'content-type': 'application/xml' },
+    ),
   ],
   // POST /cart/{id}/checkout
-  [
-    'cart checkout: non-uuid id',
-    { method: 'POST', path: '/cart/xyz/checkout', ...validation('id') },
-  ],
-  [
-    'cart checkout: unknown cart',
-    { method: 'POST', path: '/cart/{missing}/checkout', ...notFound },
-  ],
+  ['cart checkout: non-uuid id', post('/cart/xyz/checkout', undefined, validation('id'))],
+  ['cart checkout: unknown cart', post('/cart/{missing}/checkout', undefined, notFound)],
   [
     'cart checkout: empty cart',
-    { method: 'POST', path: '/cart/{emptyCart}/checkout', status: 422, code: 'CART_EMPTY' },
+    post('/cart/{emptyCart}/checkout', undefined, { status: 422, code: 'CART_EMPTY' }),
   ],
   [
     'cart checkout: short line',
-    { method: 'POST', path: '/cart/{shortCart}/checkout', status: 409, code: 'OUT_OF_STOCK' },
+    post('/cart/{shortCart}/checkout', undefined, { status: 409, code: 'OUT_OF_STOCK' }),
   ],
   // GET /orders/{id}
-  ['order: non-uuid id', { method: 'GET', path: '/orders/1', ...validation('id') }],
-  ['order: unknown id', { method: 'GET', path: '/orders/{missing}', ...notFound }],
+  ['order: non-uuid id', get('/orders/1', validation('id'))],
+  ['order: unknown id', get('/orders/{missing}', notFound)],
   // Routes that do not exist
-  ['unknown route', { method: 'GET', path: '/nope', status: 404, code: 'ROUTE_NOT_FOUND' }],
+  ['unknown route', get('/nope', { status: 404, code: 'ROUTE_NOT_FOUND' })],
   [
     'unknown nested route',
-    { method: 'GET', path: '/products/{product}/reviews', status: 404, code: 'ROUTE_NOT_FOUND' },
+    get('/products/{product}/reviews', { status: 404, code: 'ROUTE_NOT_FOUND' }),
   ],
-  [
-    'DELETE a product',
-    {
-      method: 'DELETE',
-      path: '/products/{product}',
-      admin: true,
-      status: 404,
-      code: 'ROUTE_NOT_FOUND',
-    },
-  ],
-  [
-    'POST /health',
-    { method: 'POST', path: '/health', body: {}, status: 404, code: 'ROUTE_NOT_FOUND' },
-  ],
+  ['DELETE a product', adminDel('/products/{product}', { status: 404, code: 'ROUTE_NOT_FOUND' })],
+  ['POST /health', post('/health', {}, { status: 404, code: 'ROUTE_NOT_FOUND' })],
   // Bodies that are not JSON: the API documents 415 UNSUPPORTED_MEDIA_TYPE for them.
   [
     'checkout: text/plain body',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: '{"productId":"{product}","quantity":1}',
-      headers: { 'content-type': 'text/plain' },
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-    },
+    post(
+      '/checkout',
+      '{"productId":"{product}","quantity":1}',
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { 'content-type': 'text/plain' },
+    ),
   ],
   [
     'checkout: form body',
-    {
-      method: 'POST',
-      path: '/checkout',
-      body: 'productId={product}&quantity=1',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-    },
+    post(
+      '/checkout',
+      'productId={product}&quantity=1',
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ),
   ],
   // Cart lines that are arrays instead of objects (found by a generated-body property, once a 500).
-  [
-    'cart: a line that is an empty array',
-    { method: 'POST', path: '/cart', body: { items: [[]] }, ...validation('items') },
-  ],
+  ['cart: a line that is an empty array', post('/cart', { items: [[]] }, validation('items'))],
   [
     'cart: a line wrapped in an array',
-    { method: 'POST', path: '/cart', body: { items: [[quantity(1)]] }, ...validation('items') },
+    post('/cart', { items: [[quantity(1)]] }, validation('items')),
   ],
 ];
 
