@@ -1,7 +1,7 @@
 /**
  * The committed API contract, openapi/openapi.json, as a checker of real responses: every
  * response a test receives from the service is checked against it (see `contract-setup.ts`,
- * which wraps `fetch`, and the raw `node:http` sender of hostile-input.spec.ts).
+ * which wraps `fetch`, and the raw `node:http` sender of raw-http.ts).
  *
  * Ajv 8 validates the bodies against the document dereferenced by @readme/openapi-parser (which
  * also validates the document itself against the OpenAPI 3.0 schema).
