@@ -32,7 +32,7 @@ describe('crash safety', () => {
     const purchase = async (key: string, productId: string, quantity: number) => {
       for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
         requests++;
-        const response = await api(
+        const response = await api<{ id: string; code?: string }>(
           service.baseUrl,
           'POST',
           '/checkout',
