@@ -142,6 +142,17 @@ export class AppConfig {
   @Max(1_000_000)
   BATCH_QUEUE_LIMIT = 10_000;
 
+  /**
+   * Live-stock streams (GET /products/events) this instance holds at once; past it, 503 OVERLOADED
+   * with Retry-After. Each costs about 10 KB and a file descriptor: the default takes the sale
+   * day's 15,000 pages and stays well below a 20,000-descriptor process limit.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  EVENT_STREAMS_MAX = 16_000;
+
   /** Apply pending migrations at start-up (instances wait for each other on an advisory lock). */
   @Transform(toBoolean)
   @IsIn([true, false], { message: 'MIGRATE_ON_START must be true or false' })

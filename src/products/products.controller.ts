@@ -11,12 +11,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { map } from 'rxjs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams, WithoutDatabase } from '../common/openapi';
 import { AdminGuard } from './admin.guard';
 import { MapsVersionConflicts } from '../common/optimistic-lock.interceptor';
-import { type ServerSentEvent, streamServerSentEvents } from './server-sent-events';
 import { uuidParam } from '../common/validation';
 import {
   CreateProductDto,
@@ -26,18 +24,7 @@ import {
   UpdateProductDto,
 } from './dto/product.dto';
 import { ProductsService } from './products.service';
-import { type StockFeedEvent, StockEventsService } from './stock-events.service';
-
-function toServerSentEvent(event: StockFeedEvent): ServerSentEvent {
-  switch (event.type) {
-    case 'stock':
-      return { event: 'stock', data: event.change, key: event.change.productId };
-    case 'stale':
-      return { event: 'stale', data: { reason: event.reason } };
-    case 'resync':
-      return { event: 'resync', data: {} };
-  }
-}
+import { StockEventsService } from './stock-events.service';
 
 @ApiTags('products')
 @Controller('products')
@@ -56,25 +43,28 @@ export class ProductsController {
   }
 
   /**
-   * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
-   * whichever instance of the service made it. `stale` says changes are not being heard (the
-   * database is unreachable): the counts shown may be out of date. `resync` says they are heard
-   * again: re-read the stock, since changes in between were missed.
+   * Live stock: a Server-Sent Events stream of `stock` events, the latest stock of each product
+   * that changed (on whichever instance), a few times a second at most. `stale` says changes are
+   * not being heard (the database is unreachable): the counts shown may be out of date. `resync`
+   * says they are heard again: re-read the stock, since changes in between were missed. When the
+   * instance holds as many streams as it may (EVENT_STREAMS_MAX), 503 OVERLOADED with Retry-After.
    */
   @Get('events')
   @ApiOperation({ operationId: 'streamStockEvents' })
   @ApiOkResponse({
     description:
       'text/event-stream of `event: stock` messages whose data is ' +
-      '`{"productId": "<uuid>", "stock": <int>, "version": <int>}`; `event: stale` ' +
+      '`{"productId": "<uuid>", "stock": <int>, "version": <int>}`, the latest of each product ' +
+      'changed since the last message (several may come in one write); `event: stale` ' +
       '(`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and ' +
       'the stock should be re-read; comment lines are heartbeats.',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
-  // While the database is away the stream stays open and says `stale`: it never answers 503.
+  // While the database is away the stream stays open and says `stale`; its only 503 is the cap.
+  @ApiProblems({ 503: ['OVERLOADED'] })
   @WithoutDatabase()
   streamEvents(@Res() reply: FastifyReply): void {
-    streamServerSentEvents(reply, this.stockEvents.events().pipe(map(toServerSentEvent)));
+    this.stockEvents.stream(reply);
   }
 
   /** One product. */

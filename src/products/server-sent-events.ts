@@ -1,91 +1,60 @@
 import type { FastifyReply } from 'fastify';
-import { PassThrough } from 'node:stream';
-import type { Observable } from 'rxjs';
+import type { Socket } from 'node:net';
 
-const HEARTBEAT_MS = 15_000;
 /** EventSource's reconnection delay, spread per connection so that clients do not return in step. */
 const RETRY_MIN_MS = 1000;
 const RETRY_SPREAD_MS = 2000;
-/** A client this far behind (distinct pending events) is disconnected; it will reconnect. */
-const MAX_PENDING = 10_000;
+/** TCP keepalive probes on an idle stream, so a peer that vanished without a word is noticed. */
+const KEEPALIVE_MS = 30_000;
 
-export interface ServerSentEvent {
-  /** The event's name (`event:` line). */
-  event: string;
-  /** Sent as JSON on the `data:` line. */
-  data: unknown;
-  /**
-   * Events with the same key supersede each other while the client is not keeping up: only the
-   * latest is sent once it catches up (e.g. one product's stock count).
-   */
-  key?: string;
+/** One Server-Sent Event: an `event:` line and its data as one line of JSON. */
+export function serverSentEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The head of a stream's answer, and its first frame (`retry:` with per-connection jitter). */
+function head(reply: FastifyReply): string {
+  const headers: Record<string, unknown> = {
+    ...reply.getHeaders(),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    // nginx: pass events through as they come instead of buffering the response.
+    'x-accel-buffering': 'no',
+    // The body runs until the connection closes: it is the stream's alone, and ending the stream
+    // (the server shutting down) closes it instead of leaving an idle keep-alive connection.
+    connection: 'close',
+  };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  const lines = Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined
+      ? []
+      : (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${String(v)}`),
+  );
+  return `HTTP/1.1 200 OK\r\n${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /**
- * Streams `events` to the client as Server-Sent Events until the client goes away or the
- * stream completes, with a comment line at connect and as a heartbeat.
+ * Takes the connection over from Fastify and opens an event stream on it: the answer's head, then
+ * `retry:` and a comment, then `first` (e.g. `stale` when the feed is down). Returns the socket
+ * to write frames to, or undefined when there is none (a HEAD request, or the client is gone).
  *
- * The stream is sent through Fastify (`reply.send`) rather than written to the raw socket, so the
- * reply keeps every header the hooks set on it: CORS, the security headers, `x-request-id`.
- * Writes respect backpressure: while the socket's buffer is full, events wait, and a newer event
- * with the same key replaces an older one instead of piling up.
+ * Frames are written to the raw socket, once encoded for every subscriber, instead of through
+ * a stream per subscriber that Fastify pipes; the head keeps every header the hooks set on the
+ * reply (CORS, the security headers, `x-request-id`), read from `reply.getHeaders()`. The body
+ * is delimited by the connection's close, so nothing wraps each frame in chunked encoding.
  */
-export function streamServerSentEvents(
-  reply: FastifyReply,
-  events: Observable<ServerSentEvent>,
-): void {
-  const stream = new PassThrough();
-  const pending = new Map<string, string>();
-  let blocked = false;
-  let unkeyed = 0;
-
-  const write = (frame: string, key?: string) => {
-    if (stream.destroyed || stream.writableEnded) return;
-    if (blocked) {
-      const slot = key ?? `#${unkeyed++}`;
-      pending.delete(slot); // re-inserted last, so the order of events is kept
-      pending.set(slot, frame);
-      if (pending.size > MAX_PENDING) stream.destroy();
-      return;
-    }
-    blocked = !stream.write(frame);
-  };
-  stream.on('drain', () => {
-    blocked = false;
-    const frames = [...pending.values()];
-    pending.clear();
-    for (const frame of frames) write(frame);
-  });
-
+export function openEventStream(reply: FastifyReply, first = ''): Socket | undefined {
+  const socket = reply.raw.socket;
+  reply.hijack();
+  if (!socket || socket.destroyed) return undefined;
   const retryMs = RETRY_MIN_MS + Math.floor(Math.random() * RETRY_SPREAD_MS);
-  write(`retry: ${retryMs}\n: ok\n\n`);
-  const heartbeat = setInterval(() => {
-    if (!blocked) write(': heartbeat\n\n');
-  }, HEARTBEAT_MS);
-  const subscription = events.subscribe({
-    next: ({ event, data, key }) =>
-      write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`, key),
-    complete: () => stream.end(),
-    error: () => stream.end(),
-  });
-  const stop = () => {
-    clearInterval(heartbeat);
-    subscription.unsubscribe();
-  };
-  reply.raw.once('close', () => {
-    stop();
-    stream.destroy();
-  });
-  stream.once('close', stop);
-
-  void reply
-    .status(200)
-    .header('content-type', 'text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache, no-transform')
-    // nginx: pass events through as they come instead of buffering the response.
-    .header('x-accel-buffering', 'no')
-    // The connection is the stream's alone: when the stream ends (the server is shutting down)
-    // it closes, instead of lingering as an idle keep-alive connection that holds up the close.
-    .header('connection', 'close')
-    .send(stream);
+  if (reply.request.method === 'HEAD') {
+    socket.end(head(reply));
+    return undefined;
+  }
+  socket.setKeepAlive(true, KEEPALIVE_MS);
+  socket.setNoDelay(true);
+  socket.write(`${head(reply)}retry: ${retryMs}\n: ok\n\n${first}`);
+  return socket;
 }

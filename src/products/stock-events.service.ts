@@ -5,6 +5,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyReply } from 'fastify';
 import { Client } from 'pg';
 import {
   BehaviorSubject,
@@ -18,13 +19,11 @@ import {
   startWith,
   Subject,
 } from 'rxjs';
+import { AppConfig } from '../common/config';
 import { STOCK_CHANNEL } from './product.entity';
+import { StockBroadcast, type StockChange } from './stock-broadcast';
 
-export interface StockChange {
-  productId: string;
-  stock: number;
-  version: number;
-}
+export type { StockChange } from './stock-broadcast';
 
 /**
  * What a live-stock subscriber receives: each change; `stale` when the feed stopped hearing
@@ -35,6 +34,9 @@ export type StockFeedEvent =
   { type: 'stock'; change: StockChange } | { type: 'stale'; reason: string } | { type: 'resync' };
 
 type ListenerState = 'idle' | 'live' | 'down';
+
+/** What subscribers are told of an outage; the real cause (addresses, ports) is only logged. */
+export const STALE_REASON = 'database unavailable';
 
 /** Backoff between attempts to reconnect: full jitter under a doubling ceiling. */
 export const RECONNECT_BASE_MS = 250;
@@ -63,8 +65,32 @@ export class StockEventsService implements OnApplicationBootstrap, OnModuleDestr
   private client?: Client;
   private stopped = false;
   private wake?: () => void;
+  /** The live-stock streams of this process, fed from this one listener. */
+  private readonly broadcast: StockBroadcast;
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    config: AppConfig,
+  ) {
+    this.broadcast = new StockBroadcast({ maxStreams: config.EVENT_STREAMS_MAX });
+    this.changes$.subscribe((change) => this.broadcast.change(change));
+    this.state$.subscribe((state) => this.broadcast.setHealth(state));
+  }
+
+  /**
+   * Opens a live-stock stream on the reply (see StockBroadcast); throws OVERLOADED when this
+   * instance holds EVENT_STREAMS_MAX streams already.
+   */
+  stream(reply: FastifyReply): void {
+    this.start();
+    this.broadcast.subscribe(reply);
+  }
+
+  /** Streams open now, and how far behind the blocked ones are (for tests and metrics). */
+  streams(): { open: number; blocked: number; productsOwed: number } {
+    const { blocked, products } = this.broadcast.pending();
+    return { open: this.broadcast.size, blocked, productsOwed: products };
+  }
 
   /**
    * Starts listening with the application, and lets it take requests once the first attempt has
@@ -100,7 +126,7 @@ export class StockEventsService implements OnApplicationBootstrap, OnModuleDestr
       startWith(undefined),
       pairwise(),
       map(([before, now]): StockFeedEvent | undefined => {
-        if (now === 'down') return { type: 'stale', reason: this.lastFailure };
+        if (now === 'down') return { type: 'stale', reason: STALE_REASON };
         // Back after an outage, or the first connection, which this subscriber may have waited
         // for while changes went unheard.
         if (now === 'live' && before !== undefined && before !== 'live') return { type: 'resync' };
@@ -203,6 +229,7 @@ export class StockEventsService implements OnApplicationBootstrap, OnModuleDestr
   /** Ends every open stream and the listening connection, so shutting down need not wait. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.broadcast.close();
     this.changes$.complete();
     this.state$.complete();
     this.wake?.();

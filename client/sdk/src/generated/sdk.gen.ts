@@ -106,10 +106,11 @@ export const createProduct = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Live stock: a Server-Sent Events stream with one `stock` event per change of any product,
- * whichever instance of the service made it. `stale` says changes are not being heard (the
- * database is unreachable): the counts shown may be out of date. `resync` says they are heard
- * again: re-read the stock, since changes in between were missed.
+ * Live stock: a Server-Sent Events stream of `stock` events, the latest stock of each product
+ * that changed (on whichever instance), a few times a second at most. `stale` says changes are
+ * not being heard (the database is unreachable): the counts shown may be out of date. `resync`
+ * says they are heard again: re-read the stock, since changes in between were missed. When the
+ * instance holds as many streams as it may (EVENT_STREAMS_MAX), 503 OVERLOADED with Retry-After.
  *
  * Takes no request body: one is refused with 400 `VALIDATION_FAILED`.
  */

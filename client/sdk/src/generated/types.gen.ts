@@ -652,13 +652,19 @@ export type StreamStockEventsErrors = {
   400: ProblemDetailsDto & {
     code: 'VALIDATION_FAILED';
   };
+  /**
+   * Problem details; `code` is one of OVERLOADED.
+   */
+  503: ProblemDetailsDto & {
+    code: 'OVERLOADED';
+  };
 };
 
 export type StreamStockEventsError = StreamStockEventsErrors[keyof StreamStockEventsErrors];
 
 export type StreamStockEventsResponses = {
   /**
-   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`; `event: stale` (`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and the stock should be re-read; comment lines are heartbeats.
+   * text/event-stream of `event: stock` messages whose data is `{"productId": "<uuid>", "stock": <int>, "version": <int>}`, the latest of each product changed since the last message (several may come in one write); `event: stale` (`{"reason": "<text>"}`) when live stock stops, `event: resync` (`{}`) when it resumes and the stock should be re-read; comment lines are heartbeats.
    */
   200: string;
 };
