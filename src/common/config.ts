@@ -13,6 +13,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isIP } from 'node:net';
+import { ipv6Groups } from '../rate-limit/client-identity';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -22,26 +23,59 @@ const toBoolean = ({ value }: { value: unknown }) =>
 /** Names proxy-addr (Fastify's trustProxy) understands for whole address ranges. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
+/** More proxies than this in front of one service is a mistake, or a way to trust the client. */
+export const MAX_PROXY_HOPS = 5;
+
+/** A CIDR as the first and last address it covers, in IPv6's space (IPv4 as IPv4-mapped). */
+function rangeOf(address: string, bits?: number): [bigint, bigint] {
+  const ipv4 = isIP(address) === 4;
+  const groups = ipv6Groups(ipv4 ? `::ffff:${address}` : address) ?? [];
+  const value = groups.reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
+  const size = 1n << BigInt(128 - (ipv4 ? 96 + (bits ?? 32) : (bits ?? 128)));
+  const first = value - (value % size);
+  return [first, first + size - 1n];
+}
+
+/** What no list of proxies may cover: every IPv4 client, or every global IPv6 one (2000::/3). */
+const EVERYONE = [rangeOf('::ffff:0.0.0.0', 96), rangeOf('2000::', 3)];
+
+/** Whether ranges, together, cover one of EVERYONE (as `0.0.0.0/1,128.0.0.0/1` does). */
+function coversEveryone(ranges: [bigint, bigint][]): boolean {
+  const merged: [bigint, bigint][] = [];
+  for (const [first, last] of ranges.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const top = merged.at(-1);
+    if (top && first <= top[1] + 1n) top[1] = top[1] > last ? top[1] : last;
+    else merged.push([first, last]);
+  }
+  return EVERYONE.some(([first, last]) => merged.some(([a, b]) => a <= first && b >= last));
+}
+
 /**
  * `TRUST_PROXY` as Fastify takes it: `false`, how many proxies are in front (a hop count: the
- * client is the address that many hops back in X-Forwarded-For), or the proxies' addresses/CIDRs.
- * Never a blanket `true`, which would let any client choose its own address by sending
- * X-Forwarded-For, and so escape the per-client checkout limit.
+ * client is the address that many hops back in X-Forwarded-For; at most MAX_PROXY_HOPS), or the
+ * proxies' addresses/CIDRs. Never a blanket `true`, nor anything that amounts to it (ranges
+ * covering every address, in any spelling: `0.0.0.0/0`, `::/0`, `::ffff:0:0/96`), which would let
+ * any client choose its own address by sending X-Forwarded-For, and so escape the checkout limit.
  */
 export function parseTrustProxy(value: string): false | number | string[] | undefined {
   const text = value.trim();
   if (text === 'false') return false;
-  if (/^\d{1,2}$/.test(text)) return Number(text) === 0 ? false : Number(text);
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    return hops === 0 ? false : hops <= MAX_PROXY_HOPS ? hops : undefined;
+  }
   const entries = text.split(',').map((entry) => entry.trim());
+  const ranges: [bigint, bigint][] = [];
   const valid = entries.every((entry) => {
     if (PROXY_RANGE_NAMES.has(entry)) return true;
     const [address, bits, ...rest] = entry.split('/');
     if (rest.length > 0 || isIP(address) === 0) return false;
-    if (bits === undefined) return true;
     const max = isIP(address) === 4 ? 32 : 128;
-    return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+    if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max)) return false;
+    ranges.push(rangeOf(address, bits === undefined ? undefined : Number(bits)));
+    return true;
   });
-  return valid && entries.length > 0 ? entries : undefined;
+  return valid && entries.length > 0 && !coversEveryone(ranges) ? entries : undefined;
 }
 
 /** The environment the service reads, validated at boot. */
@@ -106,8 +140,9 @@ export class AppConfig {
     validator: {
       validate: (value) => typeof value === 'string' && parseTrustProxy(value) !== undefined,
       defaultMessage: () =>
-        'TRUST_PROXY must be false, the number of proxies in front (e.g. 1), or their ' +
-        'addresses/CIDRs (comma-separated); true is refused, as it lets any client choose its address',
+        `TRUST_PROXY must be false, the number of proxies in front (1 to ${MAX_PROXY_HOPS}), or ` +
+        'their addresses/CIDRs (comma-separated); true, larger counts and ranges covering every ' +
+        'address (0.0.0.0/0, ::/0, ::ffff:0:0/96) are refused, as they let any client choose its address',
     },
   })
   TRUST_PROXY = 'false';
@@ -118,6 +153,16 @@ export class AppConfig {
   @Min(0)
   @Max(1_000_000)
   RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
+
+  /**
+   * The checkout limit counts an IPv6 client by its network of this many bits: a host commonly
+   * holds a whole /64, and would otherwise get a budget per address.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(32)
+  @Max(128)
+  RATE_LIMIT_IPV6_PREFIX = 64;
 
   /** Redis for the checkout limit, shared by every instance; when unset, each process counts alone. */
   @IsOptional()

@@ -108,3 +108,54 @@ describe('parseTrustProxy', () => {
     expect(parseTrustProxy('true')).toBeUndefined();
   });
 });
+
+describe('TRUST_PROXY refuses to trust everyone', () => {
+  it('in any spelling of every address', () => {
+    const everyone = [
+      '0.0.0.0/0',
+      '::/0',
+      '0.0.0.0/0,::/0',
+      '::ffff:0:0/96',
+      '::ffff:0.0.0.0/96',
+      '::/1',
+      '0:0:0:0:0:0:0:0/0',
+      '10.0.0.1,1.0.0.0/0',
+      '0.0.0.0/1,128.0.0.0/1',
+      '2000::/3',
+    ];
+    for (const value of everyone) {
+      expect(configError({ TRUST_PROXY: value }).message).toMatch(/TRUST_PROXY/);
+    }
+  });
+
+  it('or a hop count past a few proxies', () => {
+    for (const value of ['6', '99', '1000']) {
+      expect(configError({ TRUST_PROXY: value }).message).toMatch(/TRUST_PROXY/);
+    }
+    expect(parseTrustProxy('5')).toBe(5);
+  });
+
+  it('still takes proxies and private networks', () => {
+    for (const value of [
+      '10.0.0.0/8',
+      '172.16.0.0/12,192.168.0.0/16',
+      'fc00::/7',
+      '::1',
+      '::ffff:10.0.0.0/104',
+    ]) {
+      expect(loadConfig({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
+    }
+  });
+});
+
+describe('RATE_LIMIT_IPV6_PREFIX', () => {
+  it('groups IPv6 clients by /64 unless told, from /32 to /128', () => {
+    expect(loadConfig({}).RATE_LIMIT_IPV6_PREFIX).toBe(64);
+    expect(loadConfig({ RATE_LIMIT_IPV6_PREFIX: '56' }).RATE_LIMIT_IPV6_PREFIX).toBe(56);
+    for (const bad of ['31', '129', 'abc', '64.5']) {
+      expect(configError({ RATE_LIMIT_IPV6_PREFIX: bad }).message).toMatch(
+        /RATE_LIMIT_IPV6_PREFIX/,
+      );
+    }
+  });
+});
