@@ -78,6 +78,40 @@ function observeRequests(app: NestFastifyApplication): void {
 }
 
 /**
+ * A whole-request deadline: a request whose body has not all arrived REQUEST_TIMEOUT_MS after
+ * its head is answered 408 and its connection closed. Node's own requestTimeout is only checked
+ * every 30 s (its connectionsCheckingInterval, which Fastify does not expose), so a body
+ * trickled a byte at a time outlived it several times over. Requests without a body take no timer.
+ */
+function enforceRequestDeadline(app: NestFastifyApplication, deadlineMs: number): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const raw = request.raw;
+    const length = raw.headers['content-length'];
+    const bodyless = (length === undefined || length === '0') && !raw.headers['transfer-encoding'];
+    if (bodyless || raw.complete) return done();
+    const timer = setTimeout(() => {
+      if (raw.complete || raw.socket.destroyed) return;
+      request.log.info(
+        { url: request.url },
+        'request body not received in time: connection closed',
+      );
+      if (!reply.raw.headersSent) {
+        raw.socket.end(
+          'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+        );
+      }
+      raw.socket.destroySoon();
+    }, deadlineMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    raw.once('end', clear);
+    raw.once('close', clear);
+    done();
+  });
+}
+
+/**
  * Lets a close finish as soon as the requests in flight are answered. Node closes the connections
  * that are idle when the server starts closing, but not a keep-alive connection that falls idle
  * afterwards (a request that was still running, an event stream that ended), which would hold
@@ -180,6 +214,7 @@ export async function createApp(
     });
   }
   observeRequests(app);
+  enforceRequestDeadline(app, config.REQUEST_TIMEOUT_MS);
   closeIdleConnectionsWhileClosing(app);
   // Before any route is added: it hooks into each route as it is added.
   await compressResponses(app);

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isClientAbort } from '../common/database/database-errors';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../common/problem-details';
 
 /** The one place where errors become HTTP responses. */
@@ -8,6 +9,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    if (isClientAbort(error)) {
+      // Nobody is left to answer: neither an outage nor a bug, so no alarm.
+      request.log.info({ url: request.url }, 'client aborted the request');
+      return;
+    }
     const body = toProblem(error);
     body.instance = request.url;
     body.requestId = request.id;

@@ -4,7 +4,7 @@ import {
   DeadlockException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { isDatabaseUnavailable } from '../../src/common/database/database-errors';
+import { isClientAbort, isDatabaseUnavailable } from '../../src/common/database/database-errors';
 import { DomainError } from '../../src/common/errors';
 import { toProblem } from '../../src/common/problem-details';
 
@@ -14,6 +14,10 @@ describe('isDatabaseUnavailable', () => {
   it.each([
     ['connection refused', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
     ['connection reset', withCode('read ECONNRESET', 'ECONNRESET')],
+    [
+      'the database socket reset, as Node reports it',
+      Object.assign(withCode('read ECONNRESET', 'ECONNRESET'), { errno: -104, syscall: 'read' }),
+    ],
     ['admin shutdown', withCode('terminating connection due to administrator command', '57P01')],
     ['starting up', withCode('the database system is starting up', '57P03')],
     ['too many connections', withCode('sorry, too many clients already', '53300')],
@@ -51,9 +55,24 @@ describe('isDatabaseUnavailable', () => {
     ['a syntax error', withCode('syntax error at or near', '42601')],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['not an error', 'ECONNREFUSED'],
+    // Node's HTTP server when the client hangs up while its body is being read.
+    ['a client that aborted its upload', withCode('aborted', 'ECONNRESET')],
+    [
+      'a client abort wrapped in a cause',
+      new Error('body read failed', { cause: withCode('aborted', 'ECONNRESET') }),
+    ],
     ['nothing', undefined],
   ])('%s: no', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('isClientAbort', () => {
+  it("recognises Node's aborted request, not a database socket's reset", () => {
+    expect(isClientAbort(withCode('aborted', 'ECONNRESET'))).toBe(true);
+    const database = Object.assign(withCode('read ECONNRESET', 'ECONNRESET'), { syscall: 'read' });
+    expect(isClientAbort(database)).toBe(false);
+    expect(isClientAbort(withCode('aborted', 'ECONNREFUSED'))).toBe(false);
   });
 });
 

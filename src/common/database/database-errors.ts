@@ -57,6 +57,17 @@ const UNAVAILABLE_SOCKET_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * Whether `error` is Node's HTTP server saying the client went away while its request was being
+ * read (`ECONNRESET` "aborted", with no system call): the client's doing, not the database's.
+ * A database socket that breaks reports the system call that failed (`read ECONNRESET`).
+ */
+export function isClientAbort(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return code === 'ECONNRESET' && syscall === undefined && /^aborted$/i.test(error.message);
+}
+
 /** Errors of `pg` and `pg-pool` that carry no code, recognised by their message. */
 const UNAVAILABLE_MESSAGES = [
   /connection terminated/i,
@@ -90,7 +101,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+    if (UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (UNAVAILABLE_SOCKET_CODES.has(code) && !isClientAbort(error)) return true;
   }
   if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
   // Any other SQLSTATE is the server's verdict on this statement: not an outage.
