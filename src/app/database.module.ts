@@ -27,6 +27,9 @@ class SchemaMigrator implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // The ORM opens its pool on first use, and its connection check reports "not established"
+    // until then: open it now (no round trip), so readiness does not depend on MIGRATE_ON_START.
+    await this.orm.connect();
     if (!this.config.MIGRATE_ON_START) return;
     const lock = new Client({ connectionString: this.orm.config.get('clientUrl') });
     await lock.connect();
