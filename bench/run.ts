@@ -8,7 +8,11 @@
  *   - browse: GET /products beside a bare Fastify + pg route (browse.ts);
  *   - sweep: the concurrency sweep of the flash sale, drawn as an SVG chart (sweep.ts);
  *   - two: the flash sale through two service processes on one database (two.ts);
- *   - two-keyed: Buy now with keys and the limit through two processes (purchases.ts).
+ *   - two-keyed: Buy now with keys and the limit through two processes (purchases.ts);
+ *   - pages, idle, herd, dropstart, saleday-two: sale day at real scale, thousands of live stock
+ *     pages open during the sales and at a drop's start, and the herd on the catalogue
+ *     (saleday.ts; `--only saleday` names the five);
+ *   - notify: the flash sale with the stock trigger on and off (notify.ts; only with --only).
  * `--only LIST` runs some of them alone (`--only flash,browse`; `purchases` names its five) and
  * `--skip LIST` leaves some out; `--help` lists every option.
  * Writes bench/results/latest.{json,md} and concurrency.svg (bench/report/), prints the table,
@@ -34,6 +38,7 @@ import { createContext } from './phases/context.ts';
 import { flash } from './phases/flash.ts';
 import { ONE_INSTANCE_PHASES, purchases, purchasesThroughTwo } from './phases/purchases.ts';
 import { rawBaselineAgain, rawCeiling, rawClients } from './phases/raw.ts';
+import { SALE_DAY_PHASES, saleDay } from './phases/saleday.ts';
 import { sweep } from './phases/sweep.ts';
 import { two } from './phases/two.ts';
 import { evaluate } from './report/evaluate.ts';
@@ -118,6 +123,7 @@ async function main(): Promise<number> {
     const sweepPoints = has('sweep') ? await sweep(ctx) : [];
     const twoInstances = has('two') ? await two(ctx) : undefined;
     if (has('two-keyed')) asSent.twoInstances = await purchasesThroughTwo(ctx);
+    const saleDayResults = SALE_DAY_PHASES.some(has) ? await saleDay(ctx) : undefined;
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -137,6 +143,9 @@ async function main(): Promise<number> {
         cartLines: options.cartLines,
         rateLimitStorage: options.redisUrl ? 'redis' : 'memory',
         poolSize: options.poolSize ?? 'service default (10)',
+        pages: options.pages,
+        idlePages: options.idlePages,
+        saleDayStock: options.saleDayStock,
       },
       raw,
       flashSale,
@@ -146,6 +155,7 @@ async function main(): Promise<number> {
       sweep: sweepPoints,
       browse: browsing,
       sales: ctx.sales,
+      saleDay: saleDayResults,
       targets: [],
       failures: [],
     };

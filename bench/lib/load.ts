@@ -104,6 +104,8 @@ export interface FlashSaleResult {
   keysSent: number;
   /** True when the deadline stopped the sale before it sold out. */
   timedOut: boolean;
+  /** Wall-clock ms (performance.timeOrigin based) of the last 201 received, for staleness. */
+  lastSaleAt?: number;
   /** Keyed checkouts answered 201, kept for `replayIdempotentCheckouts` (not in the JSON). */
   keyedSamples?: KeyedCheckout[];
 }
@@ -344,6 +346,9 @@ export async function flashSale(options: FlashSaleOptions): Promise<FlashSaleRes
     otherErrorSamples: samples,
     keysSent,
     timedOut,
+    ...(lastSaleReceivedAt
+      ? { lastSaleAt: round(performance.timeOrigin + lastSaleReceivedAt) }
+      : {}),
     ...(keyedSamples.length > 0 ? { keyedSamples } : {}),
   };
 }

@@ -11,13 +11,22 @@ export const PHASES = [
   'sweep',
   'two',
   'two-keyed',
+  'pages',
+  'idle',
+  'herd',
+  'dropstart',
+  'saleday-two',
+  'notify',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Names for several phases at once in --only and --skip: the files of bench/phases/. */
 const GROUPS: Record<string, readonly Phase[]> = {
   purchases: ['keyed', 'drop', 'cart', 'zipf', 'two-keyed'],
+  saleday: ['pages', 'idle', 'herd', 'dropstart', 'saleday-two'],
 };
+/** Phases a plain run leaves out: ask for them with --only. */
+const OPT_IN: readonly Phase[] = ['notify'];
 
 export interface BenchOptions {
   /** Units of the flash-sale product. */
@@ -37,6 +46,11 @@ export interface BenchOptions {
   scenarioStock: number;
   /** Lines of a cart in the `cart` phase: the sale's product, and with 2 a companion product. */
   cartLines: 1 | 2;
+  /** Sale day: pages held open during the sales and the drop, and idle pages on one process. */
+  pages: number;
+  idlePages: number;
+  /** Units of each sale-day flash sale and of each NOTIFY A/B round. */
+  saleDayStock: number;
   /** Redis for the checkout limit of the services that have it on; else each counts in memory. */
   redisUrl?: string;
   phases: Set<Phase>;
@@ -60,10 +74,15 @@ Options (environment variable in brackets):
   --scenario-stock N     units of each keyed, drop, cart, zipf and two-keyed sale, at most --stock
                          (BENCH_SCENARIO_STOCK, default 10000)
   --cart-lines 1|2       lines per cart in the cart phase (BENCH_CART_LINES, default 2)
+  --pages N              open pages in the sale-day sales and drop (BENCH_PAGES, default 5000)
+  --idle-pages N         idle pages on one process (BENCH_IDLE_PAGES, default 15000)
+  --sale-day-stock N     units of each sale-day flash sale (BENCH_SALE_DAY_STOCK, default 5000)
   --redis URL            Redis for the checkout limit (BENCH_REDIS_URL, else REDIS_URL; default:
                          none, each service process counts in memory)
   --only LIST            run only these phases, in the run's order: ${PHASES.join(',')};
-                         purchases names ${GROUPS.purchases.join(',')} (BENCH_ONLY)
+                         purchases names ${GROUPS.purchases.join(',')}, saleday names
+                         ${GROUPS.saleday.join(',')}; notify (the NOTIFY A/B) runs only when
+                         named (BENCH_ONLY)
   --skip LIST            skip these phases (BENCH_SKIP)
   --out DIR              results folder (BENCH_OUT, default bench/results)
   --dist DIR             the service build to run (BENCH_DIST, default dist)
@@ -89,7 +108,7 @@ const phaseList = (name: string, value: string): Phase[] =>
       if (!(PHASES as readonly string[]).includes(item)) {
         throw new Error(
           `${name}: unknown phase "${item}" (phases: ${PHASES.join(', ')}; purchases = ` +
-            `${GROUPS.purchases.join(',')})`,
+            `${GROUPS.purchases.join(',')}; saleday = ${GROUPS.saleday.join(',')})`,
         );
       }
       return [item as Phase];
@@ -112,6 +131,9 @@ export function readOptions(
       deadline: { type: 'string' },
       'scenario-stock': { type: 'string' },
       'cart-lines': { type: 'string' },
+      pages: { type: 'string' },
+      'idle-pages': { type: 'string' },
+      'sale-day-stock': { type: 'string' },
       redis: { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string' },
@@ -131,7 +153,9 @@ export function readOptions(
     .map((item) => positive('--sweep', item.trim(), 0));
   const only = values.only ?? env.BENCH_ONLY;
   const skip = values.skip ?? env.BENCH_SKIP;
-  const phases = new Set<Phase>(only ? phaseList('--only', only) : PHASES);
+  const phases = new Set<Phase>(
+    only ? phaseList('--only', only) : PHASES.filter((p) => !OPT_IN.includes(p)),
+  );
   if (skip) for (const phase of phaseList('--skip', skip)) phases.delete(phase);
   const pool = values.pool ?? env.DB_POOL_SIZE;
   const stock = positive('--stock', values.stock ?? env.BENCH_STOCK, 20_000);
@@ -155,6 +179,13 @@ export function readOptions(
       positive('--scenario-stock', values['scenario-stock'] ?? env.BENCH_SCENARIO_STOCK, 10_000),
     ),
     cartLines: cartLines as 1 | 2,
+    pages: positive('--pages', values.pages ?? env.BENCH_PAGES, 5000),
+    idlePages: positive('--idle-pages', values['idle-pages'] ?? env.BENCH_IDLE_PAGES, 15_000),
+    saleDayStock: positive(
+      '--sale-day-stock',
+      values['sale-day-stock'] ?? env.BENCH_SALE_DAY_STOCK,
+      5000,
+    ),
     redisUrl: values.redis ?? (env.BENCH_REDIS_URL || env.REDIS_URL || undefined),
     phases,
     outDir: values.out ?? env.BENCH_OUT ?? 'bench/results',

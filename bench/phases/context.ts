@@ -28,7 +28,11 @@ export interface BenchContext {
   adopt(process: RunningProcess): void;
   stopProcess(process: RunningProcess): Promise<void>;
   /** A product created through the service's admin API; returns its id. */
-  createProduct(name: string, stock: number, drop?: { maxPerCustomer?: number }): Promise<string>;
+  createProduct(
+    name: string,
+    stock: number,
+    drop?: { maxPerCustomer?: number; saleStartsAt?: string },
+  ): Promise<string>;
   checkpoint(): Promise<unknown>;
   /** CPU time of the whole PostgreSQL cluster so far, when the bench started it. */
   cpuOfDatabase(): Promise<number | undefined>;
@@ -98,7 +102,7 @@ export async function createContext(setup: {
   const createProduct = async (
     name: string,
     stock: number,
-    drop: { maxPerCustomer?: number } = {},
+    drop: { maxPerCustomer?: number; saleStartsAt?: string } = {},
   ): Promise<string> => {
     const response = await fetch(`${service.url}/products`, {
       method: 'POST',

@@ -23,7 +23,7 @@ const CART_COMPANIONS = 20;
 /** The sub-phases run on the one process with the limit on. */
 export const ONE_INSTANCE_PHASES = ['keyed', 'drop', 'cart', 'zipf'] as const;
 
-const limitedEnv = (ctx: BenchContext) => ({
+export const limitedEnv = (ctx: BenchContext) => ({
   RATE_LIMIT_CHECKOUT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
   TRUST_PROXY: '127.0.0.1',
   REDIS_URL: ctx.options.redisUrl ?? '',

@@ -28,6 +28,8 @@ export interface SaleSpec {
   ownAddresses?: boolean;
   /** A drop: the products limited per customer, every purchase by a new customer's email. */
   maxPerCustomer?: number;
+  /** Called with the products once they exist, right before the shoppers start. */
+  beforeStart?: (productIds: string[]) => Promise<void>;
 }
 
 export async function sale(ctx: BenchContext, spec: SaleSpec): Promise<SaleRun> {
@@ -49,6 +51,7 @@ export async function sale(ctx: BenchContext, spec: SaleSpec): Promise<SaleRun> 
   const initial = new Map(allIds.map((id, i) => [id, spec.stocks[i] ?? spec.companionStock ?? 0]));
   const keyPrefix = spec.keyed ? ctx.nextKeyPrefix() : undefined;
   await ctx.checkpoint();
+  await spec.beforeStart?.(productIds);
   const cpuBefore = await Promise.all(services.map((s) => s.cpuMs()));
   const dbCpuBefore = await ctx.cpuOfDatabase();
   const ownCpuBefore = process.cpuUsage();

@@ -4,7 +4,14 @@
  */
 import type { RawResult } from '../lib/raw-sql.ts';
 import { int, round } from '../lib/stats.ts';
-import type { BenchResults, RatedSale, SaleRun, Target, TargetSection } from './results.ts';
+import type {
+  BenchResults,
+  RatedSale,
+  SaleDayResults,
+  SaleRun,
+  Target,
+  TargetSection,
+} from './results.ts';
 
 /** Fills in the ratios, the targets and the failures that make the run exit non-zero. */
 export function evaluate(results: BenchResults): void {
@@ -147,9 +154,10 @@ export function evaluate(results: BenchResults): void {
       met: !keyProblems,
     });
   }
+  const failures: string[] = [];
+  if (results.saleDay) saleDayTargets(results.saleDay, targets, failures);
   results.targets = targets;
 
-  const failures: string[] = [];
   for (const sale of results.sales) {
     const d = sale.database;
     if (d.oversold > 0) failures.push(`${sale.label}: ${d.oversold} units oversold`);
@@ -197,6 +205,98 @@ export function evaluate(results: BenchResults): void {
     failures.push(`GET ${results.browse.path}: ${results.browse.service.serverErrors} answers 5xx`);
   }
   results.failures = failures;
+}
+
+/**
+ * The sale-day targets (reported, never enforced) and its failures: a drop that did not sell
+ * exactly its units, gave a customer more than the limit, or answered any 5xx.
+ */
+function saleDayTargets(d: SaleDayResults, targets: Target[], failures: string[]): void {
+  const add = (name: string, goal: string, measured: string, met: boolean) =>
+    targets.push({ section: 'saleday', name, goal, measured, met });
+  const summaries = [...(d.pagesOpen?.summary ?? []), ...(d.two?.pagesOpen?.summary ?? [])];
+  for (const s of summaries) {
+    const what =
+      `${s.kind === 'bare' ? 'flash sale' : 'keyed flash sale'}, ${s.instances} ` +
+      `instance${s.instances > 1 ? 's' : ''}, ${int(s.pages)} pages open`;
+    add(`${what}: checkouts/s, pages / none`, '≥ 0.9×', `${s.ratio}×`, s.ratio >= 0.9);
+    add(`${what}: p99, pages / none`, '≤ 1.25×', `${s.p99Ratio}×`, s.p99Ratio <= 1.25);
+    add(
+      `${what}: freshness, last sale to sold out on every page (p99 / max; pages that never saw it)`,
+      '≤ 1 s, none missed',
+      `${s.stalenessP99Ms} / ${s.stalenessMaxMs} ms; ${s.neverSaw} missed`,
+      s.stalenessP99Ms <= 1000 && s.neverSaw === 0,
+    );
+  }
+  if (d.idle?.rssGrowthMB !== undefined) {
+    add(
+      `${int(d.idle.pages)} idle pages on one instance: RSS growth (${int(d.idle.connected)} connected)`,
+      '≤ 300 MB, all connected',
+      `${d.idle.rssGrowthMB} MB`,
+      d.idle.rssGrowthMB <= 300 && d.idle.connected === d.idle.pages,
+    );
+  }
+  for (const run of d.herd?.runs.slice(1) ?? []) {
+    add(
+      `catalogue herd, GET ${run.path}, ${d.herd?.connections} connections, vs GET /health/live`,
+      '≥ 0.5×',
+      `${run.ratioToLive}× (${int(run.requestsPerSecond)} req/s)`,
+      run.ratioToLive >= 0.5,
+    );
+  }
+  for (const drop of d.drops ?? []) {
+    const what = `drop start (${drop.label})`;
+    const seen = drop.soldOutSeen;
+    add(
+      `${what}: units sold`,
+      `exactly ${drop.units}`,
+      int(drop.unitsSold),
+      drop.unitsSold === drop.units,
+    );
+    add(
+      `${what}: most units of one customer`,
+      `≤ ${drop.maxPerCustomer}`,
+      String(drop.mostUnitsOfOneCustomer),
+      drop.mostUnitsOfOneCustomer <= drop.maxPerCustomer,
+    );
+    add(`${what}: 5xx answers`, '0', int(drop.serverErrors), drop.serverErrors === 0);
+    add(
+      `${what}: purchase answers, p99`,
+      '≤ 2 s',
+      `${drop.purchaseLatency.p99Ms} ms`,
+      drop.purchaseLatency.p99Ms <= 2000,
+    );
+    add(
+      `${what}: every page shows sold out after the last sale (p99 / max; missed)`,
+      '≤ 1 s, none missed',
+      seen ? `${seen.p99Ms} / ${seen.maxMs} ms; ${seen.never} missed` : 'n/a',
+      !!seen && seen.maxMs <= 1000 && seen.never === 0,
+    );
+    add(
+      `${what}: new visitors (GET / and GET /products) answered, p99`,
+      '≤ 1 s, all answered',
+      `${int(drop.visitorsAnswered)}/${int(drop.visitors)}, ${drop.visitorLatency.p99Ms} ms`,
+      drop.visitorLatency.p99Ms <= 1000 && drop.visitorsAnswered === drop.visitors,
+    );
+    if (drop.unitsSold !== drop.units) {
+      failures.push(`${what}: sold ${drop.unitsSold} units of ${drop.units}`);
+    }
+    if (drop.mostUnitsOfOneCustomer > drop.maxPerCustomer) {
+      failures.push(
+        `${what}: a customer got ${drop.mostUnitsOfOneCustomer} units (limit ${drop.maxPerCustomer})`,
+      );
+    }
+    if (drop.serverErrors > 0) {
+      failures.push(
+        `${what}: ${drop.serverErrors} answers 5xx (${JSON.stringify(drop.answers)}): ` +
+          drop.errorSamples.join(' | '),
+      );
+    }
+  }
+  for (const run of d.herd?.runs ?? []) {
+    if (run.serverErrors > 0)
+      failures.push(`herd GET ${run.path}: ${run.serverErrors} answers 5xx`);
+  }
 }
 
 /** What is wrong with a keyed sale's keys and orders, read back from PostgreSQL. */

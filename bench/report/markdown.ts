@@ -1,6 +1,7 @@
 /** The run's results as Markdown: bench/results/latest.md, and the table the run prints. */
 import { int, round } from '../lib/stats.ts';
 import type { BenchResults, BrowseRun, RatedSale, SaleRun } from './results.ts';
+import { renderSaleDay } from './saleday-markdown.ts';
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : String(round(value, 1)));
 const times = (value: number | undefined) => (value === undefined ? '–' : `${value}×`);
@@ -212,7 +213,10 @@ export function renderMarkdown(r: BenchResults): string {
     );
   }
 
+  if (r.saleDay) lines.push(...renderSaleDay(r.saleDay));
+
   for (const [section, title] of [
+    ['saleday', '## Targets: sale day'],
     ['purchases', '## Targets: the purchases as shoppers send them'],
     ['bare', '## Targets: the bare path and browsing'],
     ['correctness', '## Correctness, every sale'],

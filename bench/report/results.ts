@@ -1,6 +1,8 @@
 /** The shape of a run's results, as written to bench/results/latest.json. */
 import type { FlashSaleResult, SteadyLoadResult } from '../lib/load.ts';
+import type { PagesOpened, PagesSeen, ProcessMemory } from '../lib/pages.ts';
 import type { RawResult } from '../lib/raw-sql.ts';
+import type { LatencySummary } from '../lib/stats.ts';
 
 export interface SaleRun extends FlashSaleResult {
   label: string;
@@ -64,7 +66,7 @@ export interface Machine {
 }
 
 /** What a target is about; the Markdown lists each section in a table of its own. */
-export type TargetSection = 'purchases' | 'bare' | 'correctness';
+export type TargetSection = 'purchases' | 'bare' | 'correctness' | 'saleday';
 
 export interface Target {
   section: TargetSection;
@@ -121,6 +123,134 @@ export interface BenchResults {
   browse?: { path: string; service: BrowseRun; bare: BrowseRun; ratio: number };
   /** Every sale of the run, warm-ups included; all are checked for overselling. */
   sales: SaleRun[];
+  saleDay?: SaleDayResults;
   targets: Target[];
   failures: string[];
+}
+
+/** One flash sale of the sale-day rounds, with pages open or none. */
+export interface PagesRound {
+  label: string;
+  kind: 'bare' | 'keyed';
+  instances: number;
+  /** Pages connected during the sale (0: none open). */
+  pages: number;
+  opened?: PagesOpened;
+  checkoutsPerSecond: number;
+  p99Ms: number;
+  seen?: PagesSeen;
+  /** The service processes right before the sale, and the highest seen during it. */
+  serviceBefore: ProcessMemory[];
+  serviceDuring: ProcessMemory[];
+  /** CPU of the pages' child process and of the sale's generator (the bench), 100% = one core. */
+  pagesCpuPercent?: number;
+  saleGeneratorCpuPercent?: number;
+}
+
+/** The rounds of one kind of sale folded: means of the rounds with pages over those without. */
+export interface PagesSummary {
+  kind: 'bare' | 'keyed';
+  instances: number;
+  pages: number;
+  checkoutsPerSecond: number;
+  checkoutsPerSecondNone: number;
+  ratio: number;
+  p99Ms: number;
+  p99MsNone: number;
+  p99Ratio: number;
+  /** The worst round's: time from the last sale's answer to a page first showing stock 0. */
+  stalenessP50Ms: number;
+  stalenessP99Ms: number;
+  stalenessMaxMs: number;
+  neverSaw: number;
+  eventsPerPage: number;
+  bytesPerPage: number;
+}
+
+export interface DropStart {
+  label: string;
+  instances: number;
+  pages: number;
+  pagesRefused: Record<string, number>;
+  units: number;
+  maxPerCustomer: number;
+  /** Read back from PostgreSQL. */
+  unitsSold: number;
+  /** Units of the purchases answered 201. */
+  unitsAnswered: number;
+  stockLeft: number;
+  mostUnitsOfOneCustomer: number;
+  /** Every answer to a purchase, by status and code. */
+  answers: Record<string, number>;
+  serverErrors: number;
+  serverErrorsOtherThanOverloaded: number;
+  retried: number;
+  purchaseLatency: LatencySummary;
+  soldOutSeen?: PagesSeen['staleness'];
+  visitors: number;
+  visitorsAnswered: number;
+  /** GET / then GET /products on one connection. */
+  visitorLatency: LatencySummary;
+  visitorStreams: { connected: number; refused: Record<string, number> };
+  durationMs: number;
+  cpuPercent: { pages: number; buyersAndVisitors: number };
+  errorSamples: string[];
+  /** Connections the kernel dropped from a full listen queue meanwhile (machine-wide). */
+  listenOverflows?: number;
+}
+
+export interface SaleDayResults {
+  pages: number;
+  pagesOpen?: { rounds: PagesRound[]; summary: PagesSummary[] };
+  idle?: {
+    pages: number;
+    connected: number;
+    refused: Record<string, number>;
+    openMs: number;
+    before?: ProcessMemory;
+    after?: ProcessMemory;
+    rssGrowthMB?: number;
+    kBPerPage?: number;
+    serviceIdleCpuPercent: number;
+    pagesCpuMs: number;
+  };
+  cap?: {
+    cap: number;
+    opened: number;
+    connected: number;
+    refused: Record<string, number>;
+    oneMore: { status: number; retryAfter: string | null; body: string };
+  };
+  herd?: {
+    connections: number;
+    seconds: number;
+    runs: {
+      path: string;
+      requestsPerSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+      serverErrors: number;
+      otherErrors: number;
+      errorSamples: string[];
+      cpuPercent: number;
+      ratioToLive: number;
+    }[];
+  };
+  drops?: DropStart[];
+  two?: { via: string; pagesOpen?: { rounds: PagesRound[]; summary: PagesSummary[] } };
+  /** The bare flash sale with the stock trigger on and disabled, alternating. */
+  notify?: {
+    stock: number;
+    rounds: {
+      trigger: boolean;
+      checkoutsPerSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+      postgresCpuPercent?: number;
+    }[];
+    on: { checkoutsPerSecond: number; p99Ms: number };
+    off: { checkoutsPerSecond: number; p99Ms: number };
+    /** on / off checkouts per second. */
+    ratio: number;
+  };
 }
