@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
   Param,
   Patch,
@@ -24,6 +25,8 @@ import {
   UpdateProductDto,
 } from './dto/product.dto';
 import { ProductsService } from './products.service';
+import { pageBody } from './catalogue-snapshot';
+import { ApiRevalidated, sendRevalidated } from './conditional-get';
 import { StockEventsService } from './stock-events.service';
 
 @ApiTags('products')
@@ -38,8 +41,14 @@ export class ProductsController {
   @Get()
   @ApiOperation({ operationId: 'listProducts' })
   @ApiProblems({ 400: ['VALIDATION_FAILED'] })
-  list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
-    return this.products.list(query.limit, query.offset);
+  @ApiRevalidated(ProductPageDto)
+  async list(
+    @Query() query: ListProductsQuery,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.products.list(query.limit, query.offset);
+    sendRevalidated(reply, ifNoneMatch, page.etag, () => pageBody(page));
   }
 
   /**
@@ -72,8 +81,14 @@ export class ProductsController {
   @ApiOperation({ operationId: 'getProduct' })
   @ApiUuidParams('id')
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: ['NOT_FOUND'] })
-  get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
-    return this.products.get(id);
+  @ApiRevalidated(ProductDto)
+  async get(
+    @Param('id', uuidParam('id')) id: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const product = await this.products.get(id);
+    sendRevalidated(reply, ifNoneMatch, product.etag, () => product.body);
   }
 
   /** Adds a product to the catalogue (admin). */

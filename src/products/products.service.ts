@@ -1,15 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { isoTimestamp } from './timestamps';
 import { NotFoundError } from '../common/errors';
-import type {
-  CreateProductDto,
-  ProductDto,
-  ProductPageDto,
-  UpdateProductDto,
-} from './dto/product.dto';
+import {
+  CATALOGUE_ORDER,
+  CatalogueSnapshot,
+  type CataloguePage,
+  cataloguePage,
+  PRODUCT_ROW_SQL,
+  productEtag,
+  type ProductRow,
+} from './catalogue-snapshot';
+import type { CreateProductDto, ProductDto, UpdateProductDto } from './dto/product.dto';
 import { Product } from './product.entity';
 import { DuplicateSkuError } from './products.errors';
+import { StockEventsService } from './stock-events.service';
+
+/** One product as the API shows it, serialised, with its ETag. */
+export interface ProductRepresentation {
+  body: Buffer;
+  etag: string;
+}
 
 export const toProductDto = (p: Product): ProductDto => ({
   id: p.id,
@@ -50,35 +60,63 @@ function productFields<T extends { saleStartsAt?: string | null; saleEndsAt?: st
 }
 
 @Injectable()
-export class ProductsService {
-  constructor(private readonly em: EntityManager) {}
+export class ProductsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly snapshot: CatalogueSnapshot;
 
-  /**
-   * A page of the catalogue, read as plain rows rather than entities: a listing changes nothing,
-   * and hydrating entities costs this hot route dearly (bench/NOTES.md). Writes still all go
-   * through the entity and its version.
-   */
-  async list(limit: number, offset: number): Promise<ProductPageDto> {
-    const connection = this.em.getConnection();
-    const [items, [{ total }]] = await Promise.all([
-      connection.execute<ProductDto[]>(
-        `select id, sku, name, description, price_cents as "priceCents", currency, stock, version,
-                ${isoTimestamp('sale_starts_at')} as "saleStartsAt",
-                ${isoTimestamp('sale_ends_at')} as "saleEndsAt",
-                max_per_customer as "maxPerCustomer",
-                compare_at_price_cents as "compareAtPriceCents", image_url as "imageUrl"
-           from products order by name, id limit ? offset ?`,
-        [limit, offset],
-      ),
-      connection.execute<{ total: string }[]>('select count(*) as total from products'),
-    ]);
-    return { items, serverTime: new Date(), total: Number(total), limit, offset };
+  constructor(
+    private readonly em: EntityManager,
+    stockEvents: StockEventsService,
+  ) {
+    this.snapshot = new CatalogueSnapshot(em, stockEvents);
   }
 
-  async get(id: string): Promise<ProductDto> {
-    const product = await this.em.fork().findOne(Product, id);
-    if (!product) throw new NotFoundError('Product', id);
-    return toProductDto(product);
+  onApplicationBootstrap(): Promise<void> {
+    return this.snapshot.start();
+  }
+
+  onModuleDestroy(): void {
+    this.snapshot.stop();
+  }
+
+  /**
+   * A page of the catalogue, serialised but for its `serverTime`: from the in-memory snapshot
+   * while it is trusted (no database per view), else read from the database as plain rows, the
+   * same SQL and the same bytes.
+   */
+  async list(limit: number, offset: number): Promise<CataloguePage> {
+    const cached = this.snapshot.page(limit, offset);
+    if (cached) return cached;
+    const connection = this.em.getConnection();
+    const [items, [{ total }]] = await Promise.all([
+      connection.execute<ProductRow[]>(`${PRODUCT_ROW_SQL} ${CATALOGUE_ORDER} limit ? offset ?`, [
+        limit,
+        offset,
+      ]),
+      connection.execute<{ total: string }[]>('select count(*) as total from products'),
+    ]);
+    const count = Number(total);
+    return cataloguePage(
+      items.map((item) => JSON.stringify(item)),
+      count,
+      limit,
+      offset,
+    );
+  }
+
+  /** One product, from the snapshot while it is trusted, else from the database. */
+  async get(id: string): Promise<ProductRepresentation> {
+    const cached = this.snapshot.product(id);
+    if (cached) return cached;
+    if (cached === undefined) {
+      const [row] = await this.em
+        .getConnection()
+        .execute<ProductRow[]>(`${PRODUCT_ROW_SQL} where id = ?`, [id]);
+      if (row) {
+        const json = JSON.stringify(row);
+        return { body: Buffer.from(json), etag: productEtag(json) };
+      }
+    }
+    throw new NotFoundError('Product', id);
   }
 
   async create(input: CreateProductDto): Promise<ProductDto> {
@@ -92,6 +130,7 @@ export class ProductsService {
       }
       throw error;
     }
+    await this.snapshot.refresh([product.id]);
     return toProductDto(product);
   }
 
@@ -104,6 +143,8 @@ export class ProductsService {
     em.assign(product, productFields(changes));
     product.assertConsistent();
     await em.flush();
+    // This instance's next read shows the edit, without waiting for its notification.
+    await this.snapshot.refresh([product.id]);
     return toProductDto(product);
   }
 }
