@@ -5,26 +5,35 @@ import {
   Logger,
   UseGuards,
 } from '@nestjs/common';
-import {
-  ThrottlerGuard,
-  type ThrottlerLimitDetail,
-  type ThrottlerRequest,
-} from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { DomainError } from '../common/errors';
 import { ApiProblems } from '../common/openapi';
-import { idempotentRequestOf } from '../idempotency/idempotent-request';
-import { withRepeatKey } from './repeat-aware-storage';
+import { type IdempotentRequest, idempotentRequestOf } from '../idempotency/idempotent-request';
+import type { CheckoutLimitStorage, Verdict } from './repeat-aware-storage';
 
 export const CHECKOUT_THROTTLER = 'checkout';
 const LOG_EVERY_MS = 10_000;
 
 /**
- * Limits checkouts per client address (`request.ip`, see TRUST_PROXY), counted together for
- * every checkout route, with @nestjs/throttler: in this process, or in Redis for every instance
- * when REDIS_URL is set. A repeat of an Idempotency-Key within the window (a client retrying) is
- * not counted again: the key travels inside the throttle key to the storage, which remembers it
- * for the window (see repeat-aware-storage.ts); a retry after the window counts in its own.
+ * Names one request of one client: its Idempotency-Key and fingerprint (method, route, path and
+ * body), so that only the same request from the same client is a replay. 132 bits of SHA-256.
+ */
+const replayMarker = (client: string, request: IdempotentRequest) =>
+  createHash('sha256')
+    .update(`${client}\u0000${request.key}\u0000${request.requestHash}`)
+    .digest('base64url')
+    .slice(0, 22);
+
+/**
+ * Limits checkout attempts per client (see client-identity.ts and TRUST_PROXY), counted together
+ * for every checkout route, in this process or in Redis for every instance when REDIS_URL is set.
+ * Every attempt counts, refused ones included. The one exception is a true replay: the same
+ * client sending again the same request with the same Idempotency-Key as a purchase this limit let
+ * through and that succeeded (2xx), within the window; it gets its stored answer and buys nothing.
+ * A key whose attempt was refused, given back (a stale expectedVersion, a sale not started) or
+ * reused for another request (422) is no replay, and counts each time.
  * The limit protects the store; it is no reason to refuse shoppers, so while its storage cannot
  * be reached the checkouts go through, and a warning is logged.
  */
@@ -37,36 +46,48 @@ export class CheckoutRateLimitGuard extends ThrottlerGuard {
     return this.throttlers.every((t) => t.limit === 0) || super.canActivate(context);
   }
 
-  protected async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+  protected override async handleRequest({
+    context,
+    limit,
+    ttl,
+    throttler,
+    getTracker,
+    generateKey,
+  }: ThrottlerRequest): Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const idempotency = idempotentRequestOf(request);
+    const client = generateKey(context, await getTracker(request, context), throttler.name!);
+    const marker = idempotency && replayMarker(client, idempotency);
+    const storage = this.storageService as CheckoutLimitStorage;
+    let verdict: Verdict;
     try {
-      return await super.handleRequest(request);
+      verdict = await storage.attempt(client, marker, ttl, limit);
     } catch (error) {
-      if (error instanceof DomainError) throw error;
       this.warn(error);
       return true;
     }
+    if (verdict.blocked) {
+      const seconds = verdict.retryAfterSeconds;
+      throw new DomainError(
+        'RATE_LIMITED',
+        `At most ${limit} checkouts a minute per client; try again in ${seconds} s.`,
+        { retryAfterSeconds: seconds },
+      );
+    }
+    if (marker && !verdict.replay) {
+      // Known only once answered: a refusal or a given-back key must not become a free retry.
+      const reply = http.getResponse<FastifyReply>().raw;
+      reply.once('finish', () => {
+        if (reply.statusCode < 300) storage.rememberSuccess(client, marker, ttl);
+      });
+    }
+    return true;
   }
 
-  protected async getTracker(request: FastifyRequest): Promise<string> {
-    return request.ip;
-  }
-
-  protected generateKey(context: ExecutionContext, tracker: string, throttler: string): string {
-    const key = `${throttler}:${tracker}`;
-    const idempotency = idempotentRequestOf(context.switchToHttp().getRequest<FastifyRequest>());
-    return idempotency ? withRepeatKey(key, idempotency.key) : key;
-  }
-
-  protected async throwThrottlingException(
-    _context: ExecutionContext,
-    { limit, timeToBlockExpire }: ThrottlerLimitDetail,
-  ): Promise<void> {
-    const seconds = Math.max(1, timeToBlockExpire);
-    throw new DomainError(
-      'RATE_LIMITED',
-      `At most ${limit} checkouts a minute per client; try again in ${seconds} s.`,
-      { retryAfterSeconds: seconds },
-    );
+  /** The throttler's own key hashes the route in; the limit is one count across both routes. */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string) {
+    return `${name}:${tracker}`;
   }
 
   private warn(error: unknown): void {

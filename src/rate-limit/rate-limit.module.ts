@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../common/config';
 import { CHECKOUT_THROTTLER, CheckoutRateLimitGuard } from './checkout-rate-limit.guard';
+import { clientIdentity } from './client-identity';
 import { MemoryThrottlerStorage, RedisThrottlerStorage } from './repeat-aware-storage';
 
 const WINDOW_MS = 60_000;
@@ -17,6 +19,8 @@ const WINDOW_MS = 60_000;
             ttl: WINDOW_MS,
             limit: config.RATE_LIMIT_CHECKOUT_PER_MINUTE,
             setHeaders: false,
+            getTracker: (request: Record<string, unknown>) =>
+              clientIdentity(request as unknown as FastifyRequest, config.RATE_LIMIT_IPV6_PREFIX),
           },
         ],
         storage: config.REDIS_URL
