@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StockFeed, type StockUpdate } from '../live/stock-feed.js';
+import { until } from '../testing/dom.js';
 import { FakeStore } from '../testing/fake-store.js';
 import { memoryCartIds } from './cart-ids.js';
 import { EMAIL_KEY } from './customer-email.js';
 import { type ProductDto, createStoreClient } from './sdk.js';
 import { ServerClock } from './server-clock.js';
-import { Shop, ShopError, describeCartChanges } from './shop.js';
+import {
+  type RetryNotice,
+  Shop,
+  ShopError,
+  describeCartChanges,
+  retryAfterMs,
+  retryText,
+} from './shop.js';
 
 async function failure(work: Promise<unknown>): Promise<ShopError> {
   try {
@@ -59,13 +67,153 @@ describe('shop', () => {
     expect(store.orders.size).toBe(0);
   });
 
-  it('buyNow asks again with the same key when the store is briefly unavailable', async () => {
-    const store = new FakeStore();
-    const tee = store.addProduct({ name: 'Tee', stock: 5 });
-    store.failNext('POST /checkout', { status: 503, code: 'OVERLOADED' });
-    const order = await store.shop().buyNow(tee);
-    expect(order.items[0].productId).toBe(tee.id);
-    expect(store.count('POST /checkout')).toBe(2);
+  describe('when the store is too busy to take a purchase (503 OVERLOADED, Retry-After)', () => {
+    const busy = (retryAfterSeconds = 1) => ({
+      status: 503,
+      code: 'OVERLOADED' as const,
+      retryAfterSeconds,
+    });
+    const keysOf = (store: FakeStore, route: string) =>
+      store.sent.filter((s) => s.route === route).map((s) => s.idempotencyKey);
+
+    it('buyNow waits as long as Retry-After asks, says so, and sends it again with the same key', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const store = new FakeStore();
+      const tee = store.addProduct({ name: 'Tee', stock: 5 });
+      store.failNext('POST /checkout', busy(3));
+      store.failNext('POST /checkout', busy(3));
+      const notices: RetryNotice[] = [];
+      // No jitter: each wait is exactly the larger of Retry-After and the backoff.
+      const buying = store
+        .shop({ random: () => 0 })
+        .buyNow(tee, 1, undefined, { onRetry: (notice) => notices.push(notice) });
+      await until(() => notices.length === 1, 'the first notice');
+      expect(notices[0]).toEqual({ reason: 'busy', seconds: 3, attempt: 2 });
+      expect(retryText(notices[0])).toBe('The store is very busy; trying again in 3 s…');
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(store.count('POST /checkout')).toBe(1); // not before Retry-After
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => notices.length === 2, 'the second notice');
+      expect(notices[1]).toEqual({ reason: 'busy', seconds: 3, attempt: 3 });
+      await vi.advanceTimersByTimeAsync(3000);
+      const order = await buying;
+      expect(order.items[0].productId).toBe(tee.id);
+      const keys = keysOf(store, 'POST /checkout');
+      expect(keys).toHaveLength(3);
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+      expect(store.orders.size).toBe(1);
+    });
+
+    it('each wait is jittered up to half as long again, never shorter than asked', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const store = new FakeStore();
+      const tee = store.addProduct({ name: 'Tee', stock: 5 });
+      store.failNext('POST /checkout', busy(2));
+      const notices: RetryNotice[] = [];
+      const buying = store
+        .shop({ random: () => 0.999 })
+        .buyNow(tee, 1, undefined, { onRetry: (notice) => notices.push(notice) });
+      await until(() => notices.length === 1, 'the notice');
+      expect(notices[0].seconds).toBe(3); // 2 s × 1.4995, rounded up for the shopper
+      await vi.advanceTimersByTimeAsync(2998);
+      expect(store.count('POST /checkout')).toBe(1);
+      await vi.advanceTimersByTimeAsync(2);
+      await buying;
+      expect(store.count('POST /checkout')).toBe(2);
+    });
+
+    it('gives up after a bounded number of sends, says nothing was bought, and the same purchase asked again keeps its key', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const store = new FakeStore();
+      const tee = store.addProduct({ name: 'Tee', stock: 5 });
+      for (let i = 0; i < 6; i++) store.failNext('POST /checkout', busy(1));
+      const shop = store.shop({ random: () => 0 });
+      const notices: RetryNotice[] = [];
+      const buying = failure(
+        shop.buyNow(tee, 1, undefined, { onRetry: (notice) => notices.push(notice) }),
+      );
+      // Retry-After 1 s, the backoff doubling from 1 s up to 8 s: 1 + 2 + 4 + 8 + 8 s, 6 sends.
+      await until(() => notices.length === 1, 'the first notice');
+      const waits: number[] = [];
+      while (store.count('POST /checkout') < 6) {
+        const seen = notices.length;
+        waits.push(notices[seen - 1].seconds);
+        await vi.advanceTimersByTimeAsync(notices[seen - 1].seconds * 1000);
+        await until(
+          () => notices.length > seen || store.count('POST /checkout') === 6,
+          'the next send',
+        );
+      }
+      expect(waits).toEqual([1, 2, 4, 8, 8]);
+      const error = await buying;
+      expect(error.message).toBe(
+        'The store is too busy right now; nothing was bought. Please try again in a moment.',
+      );
+      expect(error.problem?.code).toBe('OVERLOADED');
+      expect(store.count('POST /checkout')).toBe(6);
+      expect(store.orders.size).toBe(0);
+
+      // Asked again, the same purchase goes with the same key (it was never settled)...
+      store.failNext('POST /checkout', { status: 409, code: 'VERSION_CONFLICT' });
+      await failure(shop.buyNow(tee));
+      // ...and once settled, the next purchase is a new one, with a new key.
+      await shop.buyNow(tee);
+      const keys = keysOf(store, 'POST /checkout');
+      expect(keys[6]).toBe(keys[0]);
+      expect(keys[7] === keys[0]).toBe(false);
+    });
+
+    it('does not wait past the bound on the total time: a Retry-After of a minute is not waited for', async () => {
+      const store = new FakeStore();
+      const tee = store.addProduct({ name: 'Tee', stock: 5 });
+      store.failNext('POST /checkout', busy(60));
+      const notices: RetryNotice[] = [];
+      const error = await failure(
+        store.shop().buyNow(tee, 1, undefined, { onRetry: (notice) => notices.push(notice) }),
+      );
+      expect(error.problem?.code).toBe('OVERLOADED');
+      expect(notices).toEqual([]);
+      expect(store.count('POST /checkout')).toBe(1);
+    });
+
+    it('checkoutCart waits and sends again with the same key too', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const store = new FakeStore();
+      const tee = store.addProduct({ name: 'Tee', stock: 5 });
+      const cartId = store.addCart([{ productId: tee.id, quantity: 2 }]);
+      store.failNext('POST /cart/*/checkout', busy(2));
+      const notices: RetryNotice[] = [];
+      const shop = store.shop({ cartId, random: () => 0 });
+      const buying = shop.checkoutCart(store.cartDto(cartId), undefined, {
+        onRetry: (notice) => notices.push(notice),
+      });
+      await until(() => notices.length === 1, 'the notice');
+      expect(notices[0]).toEqual({ reason: 'busy', seconds: 2, attempt: 2 });
+      await vi.advanceTimersByTimeAsync(2000);
+      const order = await buying;
+      expect(order.items[0].quantity).toBe(2);
+      const keys = keysOf(store, `POST /cart/${cartId}/checkout`);
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+    });
+
+    it("reads Retry-After in seconds or as a date, else the problem's retryAfterSeconds", () => {
+      const answer = (retryAfter: string | null, error?: unknown) => ({
+        error,
+        response: new Response(null, {
+          status: 503,
+          headers: retryAfter === null ? {} : { 'retry-after': retryAfter },
+        }),
+      });
+      const now = Date.parse('2026-12-12T12:00:00Z');
+      expect(retryAfterMs(answer('7'), now)).toBe(7000);
+      expect(retryAfterMs(answer('Sat, 12 Dec 2026 12:00:05 GMT'), now)).toBe(5000);
+      expect(retryAfterMs(answer(null, { code: 'OVERLOADED', retryAfterSeconds: 2 }), now)).toBe(
+        2000,
+      );
+      expect(retryAfterMs(answer(null), now)).toBe(0);
+    });
   });
 
   it('buyNow publishes the stock it learns from a refusal', async () => {
@@ -303,6 +451,38 @@ describe('shop', () => {
       await shop.products();
       expect(shop.clock.synced).toBe(true);
       expect(shop.clock.now()).toBe(NOW);
+    });
+
+    it('the clock is never set from a catalogue the browser revalidated (its serverTime is as old as the copy)', async () => {
+      let serviceTime = NOW;
+      let shopperTime = NOW - 120_000;
+      const store = new FakeStore();
+      store.now = () => serviceTime;
+      store.httpCache = true;
+      store.addProduct({ name: 'Flash Sneaker', stock: 10 });
+      const shop = store.shop({ clock: new ServerClock(() => shopperTime) });
+
+      // A poll keeps a copy of the catalogue in the (played) browser cache, and sets no clock.
+      expect((await shop.stock()).map((update) => update.stock)).toEqual([10]);
+      expect(shop.clock.synced).toBe(false);
+      expect(store.sent.at(-1)?.cache).toBe('default');
+
+      // Ten minutes on, unchanged: a poll is answered 304 and gets the kept body...
+      serviceTime += 600_000;
+      shopperTime += 600_000;
+      await shop.stock();
+      expect(store.revalidated).toBe(1);
+      expect(shop.clock.synced).toBe(false);
+
+      // ...but the reads that set the clock bypass the cache, so it reads the service's time now.
+      await shop.products();
+      await shop.syncClock();
+      expect(store.revalidated).toBe(1);
+      expect(store.sent.slice(-2).map((request) => request.cache)).toEqual([
+        'no-store',
+        'no-store',
+      ]);
+      expect(shop.clock.now()).toBe(serviceTime);
     });
   });
 });

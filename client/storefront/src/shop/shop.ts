@@ -1,4 +1,4 @@
-import type { StockFeed } from '../live/stock-feed.js';
+import type { StockFeed, StockUpdate } from '../live/stock-feed.js';
 import { type CartIdStore, localCartIds } from './cart-ids.js';
 import { type EmailStore, sessionEmails } from './customer-email.js';
 import { formatMoney } from './money.js';
@@ -47,11 +47,21 @@ export interface AddToCartResult {
 interface SdkResult<T> {
   data?: T;
   error?: unknown;
+  /** The HTTP answer (absent when none came). */
+  response?: Response;
 }
 
 const PAGE_SIZE = 100;
-const SEND_ATTEMPTS = 3;
-const RESEND_DELAY_MS = 500;
+
+/**
+ * Resending a purchase the store could not take (503, or no answer): at most this many sends,
+ * and at most this long spent waiting between them, before the shopper is told to try later.
+ */
+const MAX_SENDS = 6;
+const MAX_WAITING_MS = 30_000;
+/** The wait before a resend when the store names none; doubles with each resend, up to the most. */
+const FIRST_RESEND_MS = 1000;
+const MOST_RESEND_MS = 8000;
 
 /** A fresh key per purchase (crypto.randomUUID needs a secure context; this does not). */
 function idempotencyKey(): string {
@@ -60,27 +70,45 @@ function idempotencyKey(): string {
 }
 
 /**
- * Sends a purchase with an Idempotency-Key and asks again with the same key when no answer
- * arrives (the connection dropped) or the store answers 503 (busy, or its database away): the
- * server then answers what happened the first time instead of buying twice.
+ * Why a purchase is about to be sent again, and in how long: told to the shopper, who sees a
+ * wait instead of an error. `busy`: the store's queue is full (503 OVERLOADED, at a drop's start);
+ * `unavailable`: another 503 (its database away); `no-answer`: the connection dropped.
  */
-async function sendOnce<R extends SdkResult<unknown>>(
-  send: (headers: Record<string, string>) => Promise<R>,
-): Promise<R> {
-  const headers = { 'Idempotency-Key': idempotencyKey() };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await send(headers);
-      if (attempt >= SEND_ATTEMPTS || !(isProblem(result.error) && result.error.status === 503)) {
-        return result;
-      }
-    } catch (error) {
-      // fetch rejects with a TypeError when no answer came back at all.
-      if (attempt >= SEND_ATTEMPTS || !(error instanceof TypeError)) throw error;
-    }
-    // Jitter, so that the shoppers a blip turned away do not all come back in the same instant.
-    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAY_MS * (0.5 + Math.random())));
+export interface RetryNotice {
+  reason: 'busy' | 'unavailable' | 'no-answer';
+  /** Whole seconds until the next send, at least 1. */
+  seconds: number;
+  /** The send about to be made: 2 for the first resend. */
+  attempt: number;
+}
+
+/** What the shopper reads while a purchase waits to be sent again. */
+export function retryText({ reason, seconds }: RetryNotice): string {
+  const when = `trying again in ${seconds} s…`;
+  if (reason === 'busy') return `The store is very busy; ${when}`;
+  if (reason === 'unavailable') return `The store is not answering properly; ${when}`;
+  return `No answer from the store; ${when}`;
+}
+
+/** Options of the purchases ({@link Shop.buyNow}, {@link Shop.checkoutCart}). */
+export interface PurchaseOptions {
+  /** Called before each wait to resend the purchase (same Idempotency-Key), to tell the shopper. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/**
+ * The wait a 503 asks for, in ms: its Retry-After header (seconds, or an HTTP date), else the
+ * problem's `retryAfterSeconds`; 0 when it names none.
+ */
+export function retryAfterMs(result: SdkResult<unknown>, now = Date.now()): number {
+  const header = result.response?.headers.get('retry-after')?.trim();
+  if (header) {
+    if (/^\d+$/.test(header)) return Number(header) * 1000;
+    const date = Date.parse(header);
+    if (Number.isFinite(date)) return Math.max(0, date - now);
   }
+  const seconds = isProblem(result.error) ? result.error.retryAfterSeconds : undefined;
+  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 0;
 }
 
 /** Sentence for an error no operation-specific rule covers. */
@@ -89,6 +117,10 @@ export function describeFailure(error: unknown): string {
     if (error.status === 429) return error.detail;
     if (error.code === 'VALIDATION_FAILED' && error.errors?.length) {
       return `${capitalize(error.errors.map((e) => e.message).join('; '))}.`;
+    }
+    if (error.code === 'OVERLOADED') {
+      // Refused before it was queued: certainly not bought.
+      return 'The store is too busy right now; nothing was bought. Please try again in a moment.';
     }
     if (error.code === 'DATABASE_UNAVAILABLE' || error.status >= 500) {
       return 'The store is not answering properly right now. Please try again in a moment.';
@@ -218,6 +250,8 @@ export interface ShopOptions {
   clock?: ServerClock;
   /** Where the shopper's email is remembered; `sessionStorage` by default. */
   emails?: EmailStore;
+  /** Source of randomness for the jitter of resends (tests pass a fixed one). */
+  random?: () => number;
 }
 
 /**
@@ -234,6 +268,13 @@ export class Shop {
    */
   readonly clock: ServerClock;
   readonly emails: EmailStore;
+  readonly #random: () => number;
+  /**
+   * The Idempotency-Key of each purchase (by route and body) whose last send ended without an
+   * answer that settles it (a 503 to the end, or no answer): the same purchase asked again gets
+   * the same key, so that it is never bought twice, even across clicks.
+   */
+  readonly #unsettledKeys = new Map<string, string>();
 
   constructor({
     client,
@@ -241,12 +282,14 @@ export class Shop {
     feed,
     clock = new ServerClock(),
     emails = sessionEmails(),
+    random = Math.random,
   }: ShopOptions) {
     this.client = client;
     this.cartIds = cartIds;
     this.feed = feed;
     this.clock = clock;
     this.emails = emails;
+    this.#random = random;
   }
 
   /** The email the shopper last bought with in this session, to offer again; "" when none. */
@@ -254,29 +297,57 @@ export class Shop {
     return this.emails.get() ?? '';
   }
 
-  /** The whole catalogue, reading it a page at a time. */
-  async products(signal?: AbortSignal): Promise<ProductDto[]> {
+  /** The whole catalogue, reading it a page at a time; sets {@link Shop.clock}. */
+  products(signal?: AbortSignal): Promise<ProductDto[]> {
+    return this.#catalogue({ clock: true, signal });
+  }
+
+  /**
+   * Every product's stock as it is now, for a page whose live stock is down: the catalogue read
+   * again, which the browser may revalidate (ETag, 304) instead of downloading; so it leaves the
+   * clock alone (see {@link Shop.#page}).
+   */
+  async stock(signal?: AbortSignal): Promise<StockUpdate[]> {
+    const products = await this.#catalogue({ clock: false, signal });
+    return products.map(({ id, stock, version }) => ({ productId: id, stock, version }));
+  }
+
+  /** Reads the service's clock again (one product, for its page's `serverTime`). */
+  async syncClock(): Promise<void> {
+    await this.#page({ limit: 1, offset: 0 }, { clock: true });
+  }
+
+  async #catalogue({ clock, signal }: { clock: boolean; signal?: AbortSignal }) {
     const products: ProductDto[] = [];
     for (let offset = 0; ; offset += PAGE_SIZE) {
-      const page = await this.#page({ limit: PAGE_SIZE, offset }, signal);
+      const page = await this.#page({ limit: PAGE_SIZE, offset }, { clock, signal });
       products.push(...page.items);
       if (page.items.length < PAGE_SIZE || products.length >= page.total) return products;
     }
   }
 
-  /** Reads the service's clock again (one product, for its page's `serverTime`). */
-  async syncClock(): Promise<void> {
-    await this.#page({ limit: 1, offset: 0 });
-  }
-
-  /** One page of the catalogue; its `serverTime` sets {@link Shop.clock}. */
-  async #page(query: { limit: number; offset: number }, signal?: AbortSignal) {
+  /**
+   * One page of the catalogue. With `clock`, its `serverTime` sets {@link Shop.clock}, and it is
+   * read with `cache: 'no-store'`: the service answers the catalogue with an ETag and
+   * `Cache-Control: no-cache`, and a browser that revalidates it (304) hands back the stored body,
+   * whose `serverTime` is as old as that copy, which would set the clock back by its age. A read
+   * that may come from the cache (the polls, {@link Shop.stock}) does not set the clock.
+   */
+  async #page(
+    query: { limit: number; offset: number },
+    { clock, signal }: { clock: boolean; signal?: AbortSignal },
+  ) {
     const sentAt = this.clock.local();
-    const result = await listProducts({ client: this.client, query, signal });
+    const result = await listProducts({
+      client: this.client,
+      query,
+      signal,
+      ...(clock ? { cache: 'no-store' as const } : {}),
+    });
     const receivedAt = this.clock.local();
     const page = this.#unwrap(result);
     // Optional at run time: a service older than sale windows does not send it.
-    if (typeof page.serverTime === 'string') {
+    if (clock && typeof page.serverTime === 'string') {
       this.clock.observe(page.serverTime, sentAt, receivedAt);
     }
     return page;
@@ -295,14 +366,18 @@ export class Shop {
    * keeps the price at purchase time, and the confirmation shows it. `email` is needed for a
    * product limited per customer (`maxPerCustomer`); it is sent trimmed and remembered.
    */
-  async buyNow(seen: ProductDto, quantity = 1, email?: string): Promise<OrderDto> {
+  async buyNow(
+    seen: ProductDto,
+    quantity = 1,
+    email?: string,
+    { onRetry }: PurchaseOptions = {},
+  ): Promise<OrderDto> {
     const customer = this.#customer(email);
-    const { data, error } = await sendOnce((headers) =>
-      checkout({
-        client: this.client,
-        body: { productId: seen.id, quantity, ...customer },
-        headers,
-      }),
+    const body = { productId: seen.id, quantity, ...customer };
+    const { data, error } = await this.#send(
+      `POST /checkout ${JSON.stringify(body)}`,
+      (headers) => checkout({ client: this.client, body, headers }),
+      onRetry,
     );
     if (data) {
       void this.#refreshQuietly(seen.id);
@@ -415,15 +490,17 @@ export class Shop {
    * Buys the whole cart, all or nothing. `email` is needed when a line is limited per customer
    * (`maxPerCustomer`); it is sent trimmed and remembered.
    */
-  async checkoutCart(cart: CartDto, email?: string): Promise<OrderDto> {
+  async checkoutCart(
+    cart: CartDto,
+    email?: string,
+    { onRetry }: PurchaseOptions = {},
+  ): Promise<OrderDto> {
     const customer = this.#customer(email);
-    const { data, error } = await sendOnce((headers) =>
-      checkoutCart({
-        client: this.client,
-        path: { id: cart.id },
-        body: customer.email === undefined ? undefined : customer,
-        headers,
-      }),
+    const body = customer.email === undefined ? undefined : customer;
+    const { data, error } = await this.#send(
+      `POST /cart/${cart.id}/checkout ${JSON.stringify(body ?? null)}`,
+      (headers) => checkoutCart({ client: this.client, path: { id: cart.id }, body, headers }),
+      onRetry,
     );
     if (data) {
       this.cartIds.clear();
@@ -492,6 +569,55 @@ export class Shop {
       throw new ShopError(`There is no order ${id}.`, error);
     }
     throw this.#failure(error);
+  }
+
+  /**
+   * Sends a purchase with an Idempotency-Key, and sends it again with the same key when the store
+   * answers 503 (its queue is full at a drop's start, or its database is away) or no answer
+   * arrives (the connection dropped): the server then answers what happened the first time
+   * instead of buying twice. Each wait is at least the Retry-After the store asked for and the
+   * backoff, plus up to half as much again at random, so that the shoppers turned away together
+   * do not all come back in the same instant; `onRetry` hears of each. After {@link MAX_SENDS}
+   * sends, or when the next wait would take the waiting past {@link MAX_WAITING_MS}, the last
+   * answer is returned (or its failure thrown). `purchase` names the purchase (route and body).
+   */
+  async #send<R extends SdkResult<unknown>>(
+    purchase: string,
+    send: (headers: Record<string, string>) => Promise<R>,
+    onRetry?: (notice: RetryNotice) => void,
+  ): Promise<R> {
+    const key = this.#unsettledKeys.get(purchase) ?? idempotencyKey();
+    this.#unsettledKeys.set(purchase, key);
+    const headers = { 'Idempotency-Key': key };
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      let last: () => R;
+      let reason: RetryNotice['reason'];
+      let askedMs = 0;
+      try {
+        const result = await send(headers);
+        if (!(isProblem(result.error) && result.error.status === 503)) {
+          this.#unsettledKeys.delete(purchase);
+          return result;
+        }
+        last = () => result;
+        reason = result.error.code === 'OVERLOADED' ? 'busy' : 'unavailable';
+        askedMs = retryAfterMs(result);
+      } catch (error) {
+        // fetch rejects with a TypeError when no answer came back at all.
+        if (!(error instanceof TypeError)) throw error;
+        last = () => {
+          throw error;
+        };
+        reason = 'no-answer';
+      }
+      const backoff = Math.min(FIRST_RESEND_MS * 2 ** (attempt - 1), MOST_RESEND_MS);
+      const wait = Math.round(Math.max(askedMs, backoff) * (1 + this.#random() / 2));
+      if (attempt >= MAX_SENDS || waited + wait > MAX_WAITING_MS) return last();
+      onRetry?.({ reason, seconds: Math.max(1, Math.ceil(wait / 1000)), attempt: attempt + 1 });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      waited += wait;
+    }
   }
 
   /** The email to send (trimmed), remembered for the session; nothing when none was given. */

@@ -121,9 +121,11 @@ export async function violations(
     );
     return problems;
   }
-  let body: unknown;
+  // A JSON body is checked as what it parses to; any other (the event stream's) as its text.
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  let body: unknown = text;
   try {
-    body = JSON.parse(text);
+    if (isJson) body = JSON.parse(text);
   } catch {
     return [...problems, `the body is not JSON: ${text.slice(0, 200)}`];
   }

@@ -140,3 +140,29 @@ export function waitFor<T>(
     { timeout: timeoutMs, interval: 10 },
   );
 }
+
+/** One turn of the event loop, by a message (which fake timers leave alone). */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => resolve();
+    port2.postMessage(null);
+  });
+}
+
+/**
+ * For tests on fake timers: turns the event loop (without moving the fake clock, unlike
+ * {@link waitFor}) until `probe` returns something truthy, and returns that.
+ */
+export async function until<T>(
+  probe: () => T | null | undefined | false | '',
+  what: string,
+  turns = 1000,
+): Promise<T> {
+  for (let turn = 0; turn < turns; turn++) {
+    const value = probe();
+    if (value) return value;
+    await nextTask();
+  }
+  throw new Error(`Never came, in ${turns} turns of the event loop: ${what}`);
+}

@@ -2,9 +2,11 @@
 // and the Shop run unchanged on top of the real SDK; only the HTTP server is replaced. It applies
 // the API's rules from the SDK (drops: sale windows on the service's clock, limits per customer;
 // stock; the cart's lines and subtotal), answers the operations the storefront uses, and lets a
-// test play "another shopper" or make a request fail or wait. Every answer is checked against
-// openapi/openapi.json (contract.ts): one the document does not allow fails the test.
-import { StockFeed } from '../live/stock-feed.js';
+// test play "another shopper" or make a request fail or wait. It also serves the live-stock
+// stream to EventSources of its own (eventSource), which behave as the browser's do. Every answer
+// is checked against openapi/openapi.json (contract.ts): one the document does not allow fails
+// the test.
+import { type EventSourceLike, StockFeed } from '../live/stock-feed.js';
 import { memoryCartIds } from '../shop/cart-ids.js';
 import { type EmailStore, memoryEmails } from '../shop/customer-email.js';
 import type { ServerClock } from '../shop/server-clock.js';
@@ -73,6 +75,8 @@ export class FakeStore {
   readonly orders = new Map<string, OrderDto>();
   /** Every request, as "METHOD /path". */
   readonly requests: string[] = [];
+  /** Every request's Idempotency-Key (null when none) and cache mode, with its route, in order. */
+  readonly sent: { route: string; idempotencyKey: string | null; cache: RequestCache }[] = [];
   /** Every request that carried a body, with its route, in order. */
   readonly bodies: { route: string; body: unknown }[] = [];
   /**
@@ -80,8 +84,26 @@ export class FakeStore {
    * page carries it as `serverTime`. A test may set it, e.g. ahead of the page's clock.
    */
   now: () => number = () => Date.now();
+  /**
+   * The most live-stock streams open at once (the service's EVENT_STREAMS_MAX): past it, and
+   * while it is 0, `GET /products/events` answers 503 with Retry-After.
+   */
+  streamsMax = Number.POSITIVE_INFINITY;
+  /** How long a browser waits before reopening a lost stream (the stream's `retry:`). */
+  streamRetryMs = 1000;
+  /**
+   * Plays the browser's HTTP cache in front of this fake (whose `fetch` no browser cache sees):
+   * the catalogue comes with an ETag and `Cache-Control: no-cache`, so the browser keeps it and
+   * asks again with If-None-Match; on a 304 it hands the page the body it kept, `serverTime`
+   * included. A read made with `cache: 'no-store'` bypasses it.
+   */
+  httpCache = false;
+  /** Reads the played cache answered with a kept body after a 304 (see {@link FakeStore.httpCache}). */
+  revalidated = 0;
+  readonly #cached = new Map<string, { etag: string; text: string }>();
   #failures: { route: string; problem: Problem }[] = [];
   #holds: Hold[] = [];
+  readonly #streams = new Set<FakeEventSource>();
 
   // ---- arranging -----------------------------------------------------------------------------
 
@@ -117,12 +139,59 @@ export class FakeStore {
     const product = this.#product(productId);
     product.stock -= quantity;
     product.version += 1;
+    this.#announce(product);
   }
 
   /** The admin edits the product. */
   edit(productId: string, fields: Partial<ProductDto>): void {
     Object.assign(this.#product(productId), fields);
     this.#product(productId).version += 1;
+    this.#announce(this.#product(productId));
+  }
+
+  // ---- live stock ----------------------------------------------------------------------------
+
+  /**
+   * Opens `GET /products/events` on this fake as a browser's EventSource does (hand it to
+   * LiveStockFeed's `openEventSource`): open on a 200 text/event-stream answer, then a `stock`
+   * event for each change of a product (a sale here, {@link FakeStore.sell}, {@link FakeStore.edit});
+   * on any other answer, `error` with readyState CLOSED, and it never tries again.
+   */
+  readonly eventSource = (url: string): EventSourceLike => {
+    const source = new FakeEventSource(this, url);
+    void source.connect();
+    return source;
+  };
+
+  /** Streams open now. */
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  /**
+   * Every open stream's connection is lost (the service restarted, a proxy cut it): as a browser
+   * does, each says `error` while CONNECTING and asks again after {@link FakeStore.streamRetryMs}.
+   */
+  dropStreams(): void {
+    const dropped = [...this.#streams];
+    this.#streams.clear();
+    for (const source of dropped) source.lost(this.streamRetryMs);
+  }
+
+  /** Several products' stock in one burst, as a service that conflates changes sends them. */
+  announce(...productIds: string[]): void {
+    for (const id of productIds) this.#announce(this.#product(id));
+  }
+
+  /** @internal: a stream's answer was accepted (true) or it ended (false). */
+  track(source: FakeEventSource, open: boolean): void {
+    if (open) this.#streams.add(source);
+    else this.#streams.delete(source);
+  }
+
+  #announce({ id, stock, version }: ProductDto): void {
+    const data = JSON.stringify({ productId: id, stock, version });
+    for (const source of this.#streams) source.emit('stock', data);
   }
 
   /** Another window changes a cart line (0 removes it). */
@@ -178,6 +247,7 @@ export class FakeStore {
       feed?: StockFeed;
       clock?: ServerClock;
       emails?: EmailStore;
+      random?: () => number;
     } = {},
   ): Shop {
     return new Shop({
@@ -186,6 +256,7 @@ export class FakeStore {
       feed: options.feed ?? new StockFeed(),
       clock: options.clock,
       emails: options.emails ?? memoryEmails(),
+      random: options.random,
     });
   }
 
@@ -210,11 +281,16 @@ export class FakeStore {
     const url = new URL(request.url);
     const route = `${request.method} ${url.pathname}`;
     this.requests.push(route);
+    const idempotencyKey = request.headers.get('idempotency-key');
+    this.sent.push({ route, idempotencyKey, cache: request.cache });
     const pattern = (r: string) => r === route || routeMatches(r, route);
     for (const hold of this.#holds.filter((h) => pattern(h.route))) {
       hold.reached();
       await hold.released;
     }
+    const cacheable = this.httpCache && request.method === 'GET' && request.cache !== 'no-store';
+    const kept = cacheable ? this.#cached.get(request.url) : undefined;
+    const ifNoneMatch = request.headers.get('if-none-match') ?? kept?.etag;
     const failure = this.#failures.find((f) => pattern(f.route));
     let answer: Response | Problem;
     if (failure) {
@@ -224,12 +300,46 @@ export class FakeStore {
       const text = request.method === 'GET' ? undefined : await request.text();
       const body: unknown = text ? JSON.parse(text) : undefined;
       if (body !== undefined) this.bodies.push({ route, body });
-      answer = this.#handle(request.method, url, body);
+      answer = this.#handle(request.method, url, body, ifNoneMatch);
     }
     const response = this.#respond(answer, url);
     await assertConforms(request, response);
+    if (!cacheable) return response;
+    // The played browser cache: a 304 becomes the kept body; a fresh tagged answer is kept.
+    if (response.status === 304 && kept) {
+      this.revalidated += 1;
+      const headers = new Headers(response.headers);
+      headers.set('content-type', 'application/json');
+      return new Response(kept.text, { status: 200, headers });
+    }
+    const etag = response.headers.get('etag');
+    if (response.status === 200 && etag) {
+      this.#cached.set(request.url, { etag, text: await response.clone().text() });
+    }
     return response;
   };
+
+  /**
+   * A catalogue answer as the service gives it: with a weak ETag of what it shows (not
+   * `serverTime`) and `Cache-Control: no-cache`; 304 without a body when If-None-Match names it.
+   */
+  #tagged(body: object, ifNoneMatch: string | null | undefined): Response {
+    const shown: Record<string, unknown> = { ...body };
+    delete shown.serverTime;
+    const etag = `W/"${hash(JSON.stringify(shown))}"`;
+    const headers = { etag, 'cache-control': 'no-cache' };
+    if (
+      ifNoneMatch !== undefined &&
+      ifNoneMatch !== null &&
+      ifNoneMatch.split(/\s*,\s*/).includes(etag)
+    ) {
+      return new Response(null, { status: 304, headers });
+    }
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+  }
 
   /** The answer as the service sends it: with its request id; a problem as a problem document. */
   #respond(answer: Response | Problem, url: URL): Response {
@@ -249,24 +359,45 @@ export class FakeStore {
     return new Response(JSON.stringify(body), { status: body.status, headers });
   }
 
-  #handle(method: string, url: URL, body: unknown): Response | Problem {
+  #handle(
+    method: string,
+    url: URL,
+    body: unknown,
+    ifNoneMatch?: string | null,
+  ): Response | Problem {
     const path = url.pathname.split('/').filter(Boolean);
     const [first, id, sub, productId] = path;
     if (method === 'GET' && first === 'products' && path.length === 1) {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const all = [...this.products.values()];
-      return json(200, {
-        items: all.slice(offset, offset + limit),
-        serverTime: new Date(this.now()).toISOString(),
-        total: all.length,
-        limit,
-        offset,
+      return this.#tagged(
+        {
+          items: all.slice(offset, offset + limit),
+          serverTime: new Date(this.now()).toISOString(),
+          total: all.length,
+          limit,
+          offset,
+        },
+        ifNoneMatch,
+      );
+    }
+    if (method === 'GET' && first === 'products' && id === 'events' && path.length === 2) {
+      if (this.#streams.size >= this.streamsMax) {
+        return {
+          code: 'OVERLOADED',
+          detail: `${this.streamsMax} live-stock streams are already open; try again later.`,
+          retryAfterSeconds: 5,
+        };
+      }
+      return new Response(': ok\n\n', {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
       });
     }
     if (method === 'GET' && first === 'products' && id && path.length === 2) {
       const product = this.products.get(id);
-      return product ? json(200, product) : notFound('Product', id);
+      return product ? this.#tagged(product, ifNoneMatch) : notFound('Product', id);
     }
     if (method === 'POST' && first === 'checkout' && path.length === 1) {
       return this.#checkout(body as CheckoutDto);
@@ -349,6 +480,7 @@ export class FakeStore {
       product.stock -= quantity;
       product.version += 1;
     }
+    for (const { product } of lines) this.#announce(product);
     return undefined;
   }
 
@@ -386,6 +518,72 @@ export class FakeStore {
     if (!product) throw new Error(`FakeStore: no product ${id}`);
     return product;
   }
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+/** A browser's EventSource on the FakeStore's stream (see {@link FakeStore.eventSource}). */
+class FakeEventSource extends EventTarget implements EventSourceLike {
+  readyState = CONNECTING;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly store: FakeStore,
+    readonly url: string,
+  ) {
+    super();
+  }
+
+  async connect(): Promise<void> {
+    let response: Response | undefined;
+    try {
+      response = await this.store.fetch(new URL(this.url, 'http://store.test'), {
+        headers: { accept: 'text/event-stream' },
+      });
+    } catch {
+      // No answer (or one the document does not allow, which fails the test anyway).
+    }
+    if (this.readyState === CLOSED) return;
+    const type = response?.headers.get('content-type') ?? '';
+    if (response?.status === 200 && type.startsWith('text/event-stream')) {
+      this.readyState = OPEN;
+      this.store.track(this, true);
+      this.dispatchEvent(new Event('open'));
+    } else {
+      // Any other answer: the browser fails the stream for good.
+      this.readyState = CLOSED;
+      this.dispatchEvent(new Event('error'));
+    }
+  }
+
+  emit(type: string, data: string): void {
+    if (this.readyState === OPEN) this.dispatchEvent(new MessageEvent(type, { data }));
+  }
+
+  /** The connection broke: the browser says so, and asks again after `retryMs`. */
+  lost(retryMs: number): void {
+    if (this.readyState !== OPEN) return;
+    this.readyState = CONNECTING;
+    this.dispatchEvent(new Event('error'));
+    this.#retry = setTimeout(() => {
+      if (this.readyState === CONNECTING) void this.connect();
+    }, retryMs);
+  }
+
+  close(): void {
+    this.readyState = CLOSED;
+    clearTimeout(this.#retry);
+    this.store.track(this, false);
+  }
+}
+
+/** A short hash of `text` (FNV-1a), for the played ETags. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
 }
 
 /** "GET /cart/*" matches "GET /cart/123"; "*" stands for one path segment. */
