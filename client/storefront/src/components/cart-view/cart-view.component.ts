@@ -16,7 +16,7 @@ import {
   salePhase,
   untilPhaseChange,
 } from '../../shop/sdk.js';
-import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
+import { type Shop, ShopError, describeFailure, retryText } from '../../shop/shop.js';
 import type { StatusMessage } from '../../shop/status.js';
 import { sharedStyles } from '../../styles/shared.js';
 import type { CartChangedDetail, OrderPlacedDetail } from '../product-grid/product-grid.js';
@@ -337,7 +337,10 @@ export class CartView extends LitElement {
     this.busy = 'checkout';
     await this.#say({ text: 'Checking out…', tone: 'info' });
     try {
-      const order = await this.shop.checkoutCart(cart, email);
+      const order = await this.shop.checkoutCart(cart, email, {
+        // At a drop's start the store may ask to come back shortly: a wait, not an error.
+        onRetry: (notice) => void this.#say({ text: retryText(notice), tone: 'info' }),
+      });
       this.#show(null);
       await this.#say({ text: 'Checked out. Your order is confirmed.', tone: 'success' });
       this.dispatchEvent(

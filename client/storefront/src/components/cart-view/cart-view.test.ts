@@ -1,5 +1,5 @@
 import { html } from 'lit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { StockFeed } from '../../live/stock-feed.js';
 import { memoryEmails } from '../../shop/customer-email.js';
@@ -17,10 +17,12 @@ import {
   recordEvents,
   settle,
   textOf,
+  until,
   waitFor,
 } from '../../testing/dom.js';
 import './cart-view.js';
 import type { CartView } from './cart-view.js';
+import type { OrderPlacedDetail } from '../product-grid/product-grid.js';
 
 function arrange({ hoodies = 1, mugs = 2 } = {}) {
   const store = new FakeStore();
@@ -444,5 +446,53 @@ describe('cart-view: limited lines and drops', () => {
     expect(textOf(note)).toBe('This sale ended at 19:00:00: remove it to check out.');
     expect(note.classList.contains('warning')).toBe(true);
     await expectNoAxeViolations(element);
+  });
+
+  describe('when the store is too busy to take the checkout (503 OVERLOADED, Retry-After)', () => {
+    const BUSY = { status: 503, code: 'OVERLOADED' as const, retryAfterSeconds: 2 };
+
+    async function busyCart() {
+      const store = new FakeStore();
+      const hoodie = store.addProduct({ name: 'Zip Hoodie', priceCents: 4900, stock: 80 });
+      const cartId = store.addCart([{ productId: hoodie.id, quantity: 2 }]);
+      store.failNext('POST /cart/*/checkout', BUSY);
+      const shop = store.shop({ cartId, random: () => 0 });
+      const element = await mount<CartView>(html`<cart-view .shop=${shop}></cart-view>`);
+      await until(() => textOf(element).includes('Subtotal'), 'the cart');
+      await settle(element);
+      return { store, cartId, element };
+    }
+
+    it('waits, says so (not as an error), and checks out with the same key', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { store, cartId, element } = await busyCart();
+      const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+      button(element, 'Checkout').click();
+      await until(() => status(element).includes('very busy'), 'the wait, told');
+      await settle(element);
+      expect(status(element)).toBe('The store is very busy; trying again in 2 s…');
+      expect($(element, '[role=status]').dataset.tone).toBe('info');
+      expect($$(element, '[role=alert]')).toEqual([]);
+      expect(button(element, 'Checkout').getAttribute('aria-busy')).toBe('true');
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(store.count(`POST /cart/${cartId}/checkout`)).toBe(1);
+
+      await vi.advanceTimersByTimeAsync(1);
+      const { detail } = await placed;
+      expect(detail.order.items[0].quantity).toBe(2);
+      const sent = store.sent.filter((s) => s.route === `POST /cart/${cartId}/checkout`);
+      expect(sent).toHaveLength(2);
+      expect(sent[1].idempotencyKey).toBe(sent[0].idempotencyKey);
+      expect(store.orders.size).toBe(1);
+    });
+
+    it('passes axe-core while the checkout waits for a busy store', async () => {
+      const { element } = await busyCart();
+      button(element, 'Checkout').click();
+      await waitFor(() => status(element).includes('very busy'), 'the wait, told');
+      await settle(element);
+      await expectNoAxeViolations(element);
+      await waitFor(() => status(element).startsWith('Checked out'), 'the success', 4000);
+    });
   });
 });

@@ -102,6 +102,7 @@ export function badgeText(product: ProductDto, phase: SalePhase): string {
  * @csspart email-error - what is wrong with the email typed
  * @csspart buy-button - the "Buy now" button
  * @csspart add-button - the "Add to cart" button
+ * @csspart note - what the request in flight waits for (`note`)
  */
 export class ProductCard extends LitElement {
   static override styles = [sharedStyles, emailFieldStyles, productCardStyles];
@@ -116,6 +117,12 @@ export class ProductCard extends LitElement {
 
   /** The shopper's email as remembered, to pre-fill the email field of a limited product. */
   @property({ attribute: false }) email = '';
+
+  /**
+   * What the request in flight is waiting for, shown under the actions, e.g. "The store is very
+   * busy; trying again in 2 s…" (whoever sets it announces it too; this line is not a live region).
+   */
+  @property() note = '';
 
   /** What the shopper typed into the email field; undefined until they type. */
   @state() private typedEmail: string | undefined;
@@ -228,6 +235,7 @@ export class ProductCard extends LitElement {
           ${this.#button('buy', 'Buy now', unavailable)}
           ${this.#button('add', 'Add to cart', unavailable)}
         </div>
+        ${this.note ? html`<p class="note" part="note">${this.note}</p>` : nothing}
       </article>
     `;
   }

@@ -252,6 +252,12 @@ export const productCardStyles = css`
     white-space: nowrap;
   }
 
+  .note {
+    margin: 0;
+    color: var(--_text);
+    font-size: 0.9rem;
+  }
+
   article.sold-out .price,
   article.phase-ended .price {
     color: var(--_muted);

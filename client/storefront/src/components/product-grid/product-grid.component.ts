@@ -5,7 +5,7 @@ import { Task, initialState } from '@lit/task';
 import type { FeedStatus, StockFeed, StockUpdate } from '../../live/stock-feed.js';
 import { StockFeedController } from '../../live/stock-feed-controller.js';
 import type { CartDto, OrderDto, ProductDto } from '../../shop/sdk.js';
-import { type Shop, ShopError, describeFailure } from '../../shop/shop.js';
+import { type Shop, ShopError, describeFailure, retryText } from '../../shop/shop.js';
 import type { StatusMessage } from '../../shop/status.js';
 import { sharedStyles } from '../../styles/shared.js';
 import '../product-card/product-card.js';
@@ -57,6 +57,8 @@ export class ProductGrid extends LitElement {
 
   @state() private products: ProductDto[] = [];
   @state() private busy = new Map<string, Exclude<ProductCardBusy, null>>();
+  /** By product: what its purchase in flight waits for (the store was busy), shown on its card. */
+  @state() private notes = new Map<string, string>();
   @state() private message: StatusMessage | null = null;
   @state() private feedStatus: FeedStatus = 'idle';
   /** The email the shopper last bought with, offered on the cards of limited products. */
@@ -148,6 +150,7 @@ export class ProductGrid extends LitElement {
               .busy=${this.busy.get(product.id) ?? null}
               .clock=${this.shop.clock}
               .email=${this.email}
+              .note=${this.notes.get(product.id) ?? ''}
             ></product-card>
           </li>`,
       )}
@@ -187,7 +190,14 @@ export class ProductGrid extends LitElement {
     if (!this.#start(product, 'buy')) return;
     await this.#say({ text: `Buying ${product.name}…`, tone: 'info' });
     try {
-      const order = await this.shop.buyNow(product, 1, email);
+      const order = await this.shop.buyNow(product, 1, email, {
+        // At a drop's start the store may ask to come back shortly: a wait, not an error.
+        onRetry: (notice) => {
+          const text = retryText(notice);
+          this.notes = new Map(this.notes).set(product.id, text);
+          void this.#say({ text: `Still buying ${product.name}. ${text}`, tone: 'info' });
+        },
+      });
       await this.#say({
         text: `Bought ${product.name}. Your order is confirmed.`,
         tone: 'success',
@@ -262,6 +272,11 @@ export class ProductGrid extends LitElement {
     const busy = new Map(this.busy);
     busy.delete(product.id);
     this.busy = busy;
+    if (this.notes.has(product.id)) {
+      const notes = new Map(this.notes);
+      notes.delete(product.id);
+      this.notes = notes;
+    }
   }
 
   /** Replaces the live region's text; clearing it first makes a repeated message heard again. */

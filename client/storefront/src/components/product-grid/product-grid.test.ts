@@ -13,6 +13,7 @@ import {
   recordEvents,
   settle,
   textOf,
+  until,
   waitFor,
 } from '../../testing/dom.js';
 import type { ProductDto } from '../../shop/sdk.js';
@@ -440,5 +441,67 @@ describe('product-grid: drops', () => {
     expect(said.filter((text) => text.includes('on sale now'))).toEqual([
       'Midnight Parka, Drop Beanie and Drop Socks are on sale now.',
     ]);
+  });
+
+  describe('when the store is too busy to take a purchase (503 OVERLOADED, Retry-After)', () => {
+    const BUSY = { status: 503, code: 'OVERLOADED' as const, retryAfterSeconds: 2 };
+
+    async function busyGrid() {
+      const store = new FakeStore();
+      const hoodie = store.addProduct({ name: 'Zip Hoodie', priceCents: 4900, stock: 80 });
+      store.failNext('POST /checkout', BUSY);
+      // No jitter: the wait is exactly the Retry-After.
+      const element = await mount<ProductGrid>(
+        html`<product-grid .shop=${store.shop({ random: () => 0 })}></product-grid>`,
+      );
+      await until(() => $$(element, 'product-card').length === 1, 'the card');
+      await settle(element);
+      return { store, hoodie, element };
+    }
+
+    const note = (element: ProductGrid) =>
+      $$(cardOf(element, 'Zip Hoodie'), '[part=note]').map((p) => textOf(p));
+
+    it('"Buy now" waits, says so on the card and in the live region (not as an error), and buys with the same key', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { store, hoodie, element } = await busyGrid();
+      const placed = nextEvent<CustomEvent<OrderPlacedDetail>>(element, 'order-placed');
+      const buy = button(element, 'Buy now: Zip Hoodie');
+      buy.click();
+      await until(() => status(element).includes('very busy'), 'the wait, told');
+      await settle(element);
+      expect(status(element)).toBe(
+        'Still buying Zip Hoodie. The store is very busy; trying again in 2 s…',
+      );
+      expect($(element, '[role=status]').dataset.tone).toBe('info');
+      expect(note(element)).toEqual(['The store is very busy; trying again in 2 s…']);
+      expect($$(element, '[role=alert]')).toEqual([]);
+      expect(buy.getAttribute('aria-busy')).toBe('true');
+      // A second click while it waits sends nothing more.
+      buy.click();
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(store.count('POST /checkout')).toBe(1);
+
+      await vi.advanceTimersByTimeAsync(1);
+      const { detail } = await placed;
+      expect(detail.order.items[0].productId).toBe(hoodie.id);
+      await until(() => status(element).startsWith('Bought'), 'the success');
+      await settle(element);
+      expect(note(element)).toEqual([]);
+      expect(buy.getAttribute('aria-busy')).toBe('false');
+      const keys = store.sent.filter((s) => s.route === 'POST /checkout');
+      expect(keys).toHaveLength(2);
+      expect(keys[1].idempotencyKey).toBe(keys[0].idempotencyKey);
+      expect(store.orders.size).toBe(1);
+    });
+
+    it('passes axe-core while a purchase waits for a busy store', async () => {
+      const { element } = await busyGrid();
+      button(element, 'Buy now: Zip Hoodie').click();
+      await waitFor(() => note(element).length === 1, 'the note on the card');
+      await settle(element);
+      await expectNoAxeViolations(element);
+      await waitFor(() => status(element).startsWith('Bought'), 'the success', 4000);
+    });
   });
 });
