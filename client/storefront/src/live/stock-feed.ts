@@ -159,7 +159,9 @@ export class LiveStockFeed extends StockFeed {
       this.#stopPolling();
       this.#reconnectDelayMs = this.#firstReconnectDelayMs;
       this.setStatus('live');
-      if (missedSome) void this.#pollOnce();
+      // What changed while the stream was down may have been missed: read it once, spread like
+      // the `resync` read (a restarted service sees every page come back at once).
+      if (missedSome) this.#catchUp();
     });
     source.addEventListener('stock', (event) => {
       const update = parseUpdate((event as MessageEvent<unknown>).data);
@@ -175,24 +177,32 @@ export class LiveStockFeed extends StockFeed {
       if (source !== this.#source) return;
       this.#stopPolling();
       this.setStatus('live');
-      clearTimeout(this.#catchUpTimer);
-      this.#catchUpTimer = setTimeout(
-        () => void this.#pollOnce(),
-        Math.round(this.#random() * this.#resyncSpreadMs),
-      );
+      this.#catchUp();
     });
     source.addEventListener('error', () => {
       if (source !== this.#source) return;
       this.#startPolling();
-      // CONNECTING: the browser retries by itself. CLOSED (e.g. a 503): reopen it ourselves.
+      // CONNECTING: the stream was lost and the browser retries by itself. CLOSED: the browser
+      // gave up for good, as it does on any answer but 200 text/event-stream (e.g. the 503 of a
+      // service at its cap of streams, EVENT_STREAMS_MAX): reopen it ourselves, later and later.
       if (source.readyState === CLOSED) {
         source.close();
-        // Never sooner than the backoff: up to half as long again, at random.
+        // An EventSource cannot read the 503's Retry-After, so the backoff bounds the asking:
+        // never sooner than it, up to half as long again, at random.
         const delay = Math.round(this.#reconnectDelayMs * (1 + this.#random() / 2));
         this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
         this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, this.#maxReconnectDelayMs);
       }
     });
+  }
+
+  /** One read of the stock a random part of `resyncSpreadMs` from now. */
+  #catchUp(): void {
+    clearTimeout(this.#catchUpTimer);
+    this.#catchUpTimer = setTimeout(
+      () => void this.#pollOnce(),
+      Math.round(this.#random() * this.#resyncSpreadMs),
+    );
   }
 
   #startPolling(): void {
