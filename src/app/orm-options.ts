@@ -2,6 +2,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
+import { ormClientUrl } from '../common/database/database-url';
 import { migrationsList } from '../migrations';
 
 /**
@@ -27,13 +28,16 @@ export interface DatabaseOptions {
 /** ORM settings shared by the service, the test harness and the MikroORM CLI. */
 export function ormOptions({ url, poolSize }: DatabaseOptions): Options {
   return defineConfig({
-    clientUrl: url,
+    // The ORM reads host, port, user, password and database from its own parse of the URL;
+    // pg gets the URL itself, so that every libpq form and parameter (sockets, sslmode) counts.
+    clientUrl: ormClientUrl(url),
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
     // Passed to pg's Pool. Connections the server dropped (a restart, a failover) are discarded
     // by the pool on their 'error' event and replaced on next use, so no restart is needed.
     driverOptions: {
+      connectionString: url,
       connectionTimeoutMillis: POOL_ACQUIRE_TIMEOUT_MS,
       keepAlive: true,
       lock_timeout: LOCK_TIMEOUT_MS,

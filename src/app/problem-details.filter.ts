@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isClientAbort } from '../common/database/database-errors';
+import { redactPasswords } from '../common/database/database-url';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../common/problem-details';
 
 /** The one place where errors become HTTP responses. */
@@ -39,7 +40,7 @@ function logServerError(
   error: unknown,
 ): void {
   if (status < 500) return;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactPasswords(error instanceof Error ? error.message : String(error));
   if (code === 'DATABASE_UNAVAILABLE') {
     request.log.warn({ code, status, error: message }, 'database unavailable');
   } else {

@@ -13,6 +13,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isIP } from 'node:net';
+import { databaseUrlProblem } from './database/database-url';
 import { ipv6Groups } from '../rate-limit/client-identity';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -91,7 +92,16 @@ export class AppConfig {
 
   /** PostgreSQL to use; when unset an embedded PostgreSQL is started with its data in DATA_DIR. */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @ValidateBy({
+    name: 'databaseUrl',
+    validator: {
+      validate: (value) => typeof value === 'string' && databaseUrlProblem(value) === undefined,
+      defaultMessage: (args) =>
+        typeof args?.value === 'string'
+          ? (databaseUrlProblem(args.value) ?? '')
+          : 'DATABASE_URL must be a postgres:// URL',
+    },
+  })
   DATABASE_URL?: string;
 
   @IsString()

@@ -69,12 +69,32 @@ describe('loadConfig', () => {
     ['ADMIN_TOKEN', 'x'.repeat(513)],
     ['DATABASE_URL', 'mysql://user@localhost/store'],
     ['DATABASE_URL', 'localhost:5432'],
+    ['DATABASE_URL', 'postgres://user:pw@db1:5432,db2:5432/store'],
+    ['DATABASE_URL', 'postgres://user:pw@db.internal:5432/'],
+    ['DATABASE_URL', 'postgres://user:pw@db.internal/store?target_session_attrs=read-write'],
+    ['DATABASE_URL', 'postgres://user:pw@db.internal:port/store'],
     ['DB_POOL_SIZE', '0'],
     ['DB_POOL_SIZE', 'many'],
     ['SEED_DEMO_DATA', 'maybe'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+  });
+
+  it.each([
+    'postgres://user:pw@db.internal:5432/store',
+    'postgres://postgres@/store?host=/var/run/postgresql',
+    'postgres://%2Fvar%2Frun%2Fpostgresql/store',
+    'postgresql://user:pw@[::1]:5432/store?sslmode=require',
+    'postgres://db.internal/store?user=app&password=pw&port=5433',
+  ])('accepts DATABASE_URL=%j, a form PostgreSQL documents', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+  });
+
+  it('never echoes a refused DATABASE_URL, which may hold a password', () => {
+    const error = configError({ DATABASE_URL: 'postgres://user:s3cret@db1,db2/store' });
+    expect(error.message).toMatch(/DATABASE_URL: DATABASE_URL names several hosts/);
+    expect(error.message).not.toMatch(/s3cret/);
   });
 
   it('names every bad variable at once', () => {
