@@ -70,9 +70,9 @@ const MAX_MARKERS = 100_000;
 
 /**
  * The limit in this process. Its cost is bounded and flat: per tracked client one Map entry, its
- * key (`checkout:` and the address) and a Counter of three numbers, about 200 bytes; per
- * remembered success one Map entry of a 22-character marker and its expiry, about 120 bytes, at
- * most MAX_MARKERS of them. Clients idle for two windows are dropped, once per window.
+ * key (`checkout:` and the address) and a Counter of three numbers, about 240 bytes; per
+ * remembered success one Map entry of a 22-character marker and its expiry, about 150 bytes, at
+ * most MAX_MARKERS of them (15 MB). Clients idle for two windows are dropped, once per window.
  */
 export class MemoryThrottlerStorage implements CheckoutLimitStorage {
   private readonly counters = new Map<string, Counter>();
