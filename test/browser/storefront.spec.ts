@@ -3,6 +3,7 @@
 // over HTTP while the page is open, and the admin makes products (drops) through it. Nothing is
 // faked, the clocks included: a drop opens when the service's clock says so. Screenshots of the
 // main states are saved under test-output/screenshots/.
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,13 +98,19 @@ describeInBrowser('storefront in Chromium against the real service', () => {
     return data;
   }
 
-  async function openStore(viewport = DESKTOP, hash = '#/'): Promise<Page> {
+  /** `prepare` sees the page before it loads (e.g. to watch its requests from the start). */
+  async function openStore(
+    viewport = DESKTOP,
+    hash = '#/',
+    { baseUrl = t.baseUrl, prepare }: { baseUrl?: string; prepare?: (page: Page) => void } = {},
+  ): Promise<Page> {
     const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${t.baseUrl}/${hash}`);
+    prepare?.(page);
+    await page.goto(`${baseUrl}/${hash}`);
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     return page;
   }
@@ -528,4 +535,72 @@ describeInBrowser('storefront in Chromium against the real service', () => {
     await beanie.scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('drop-countdown-phone') });
   });
+
+  it('live stock refused at the cap of streams (503): out of date and polling, then live once a slot frees', async () => {
+    // A second instance on the same database, allowed one stream, which a page already holds.
+    const capped = await startTestApp({
+      db: t.db,
+      env: { STOREFRONT_DIR: outDir, EVENT_STREAMS_MAX: '1' },
+    });
+    const held = await holdStream(`${capped.baseUrl}/products/events`);
+    try {
+      expect(held.response.statusCode).toBe(200);
+      const kettle = await addProduct({ name: 'Stovetop Kettle', priceCents: 3900, stock: 30 });
+      const refusals: number[] = [];
+      const page = await openStore(DESKTOP, '#/', {
+        baseUrl: capped.baseUrl,
+        prepare: (opened) =>
+          opened.on('response', (response) => {
+            if (new URL(response.url()).pathname === '/products/events') {
+              refusals.push(response.status());
+            }
+          }),
+      });
+      await page
+        .getByText(
+          'Live stock paused: counts may be out of date; they refresh every few seconds meanwhile.',
+        )
+        .waitFor();
+      await card(page, 'Stovetop Kettle').getByText('30 left').waitFor();
+
+      // Sold elsewhere: no stream tells this page, its polls of the catalogue do.
+      await checkout({ client: otherShopper, body: { productId: kettle.id, quantity: 4 } });
+      await card(page, 'Stovetop Kettle').getByText('26 left').waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: screenshotPath('live-stock-refused-desktop') });
+
+      // The page holding the slot leaves: the storefront's next ask (its backoff is bounded at
+      // 30 s, plus up to half) is accepted, and the page is live again.
+      held.close();
+      await page
+        .getByText('Live stock: counts change as other shoppers buy.')
+        .waitFor({ timeout: 50_000 });
+      // Refused (503) while the slot was held, then accepted.
+      expect(refusals).toContain(503);
+      expect(refusals.at(-1)).toBe(200);
+      await checkout({ client: otherShopper, body: { productId: kettle.id, quantity: 6 } });
+      // Polling has stopped, so this comes from the stream.
+      await card(page, 'Stovetop Kettle').getByText('20 left').waitFor({ timeout: 4000 });
+    } finally {
+      held.close();
+      await capped.close();
+    }
+  }, 90_000);
 });
+
+/** Opens a live-stock stream from Node and holds it (a page elsewhere) until `close()`. */
+function holdStream(url: string): Promise<{ response: IncomingMessage; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const held: ClientRequest = request(
+      url,
+      { headers: { accept: 'text/event-stream' } },
+      (response) => {
+        response.resume();
+        resolve({ response, close: () => held.destroy() });
+      },
+    );
+    held.on('error', (error) => {
+      if (!held.destroyed) reject(error);
+    });
+    held.end();
+  });
+}
