@@ -190,6 +190,19 @@ describe('stock-feed', () => {
     feed.stop();
   });
 
+  it('the catch-up read after the stream reopens waits a random part of the spread, not in step with every page', async () => {
+    const { feed, sources, polls } = arrange({ random: () => 0.9, pollIntervalMs: 1000 });
+    feed.start();
+    sources[0].drop(2); // refused: reopened after 60 ms × 1.45, before the first poll (900 ms)
+    await waitFor(() => sources.length === 2, 'reopened');
+    const before = polls();
+    sources[1].open();
+    expect(feed.status).toBe('live');
+    expect(polls()).toBe(before);
+    await waitFor(() => polls() === before + 1, 'the catch-up read');
+    feed.stop();
+  });
+
   it('jittered() spreads a wait over half to one and a half times it', () => {
     expect(jittered(1000, () => 0)).toBe(500);
     expect(jittered(1000, () => 0.5)).toBe(1000);
