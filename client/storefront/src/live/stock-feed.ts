@@ -88,7 +88,11 @@ export interface LiveStockFeedOptions {
   resyncSpreadMs?: number;
   /** Source of randomness for the jitter (tests pass a fixed one). */
   random?: () => number;
-  /** First wait before reopening a stream the server closed; doubles up to `maxReconnectDelayMs`. */
+  /**
+   * First wait before reopening a stream the browser gave up; doubles up to `maxReconnectDelayMs`.
+   * 5 s by default: the service asks a stream it refuses at its cap to wait at least that long
+   * (Retry-After, which an EventSource cannot read).
+   */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
   openEventSource?: (url: string) => EventSourceLike;
@@ -124,7 +128,7 @@ export class LiveStockFeed extends StockFeed {
     this.#url = options.url ?? '/products/events';
     this.#poll = options.poll;
     this.#pollIntervalMs = options.pollIntervalMs ?? 5000;
-    this.#firstReconnectDelayMs = options.reconnectDelayMs ?? 2000;
+    this.#firstReconnectDelayMs = options.reconnectDelayMs ?? 5000;
     this.#maxReconnectDelayMs = options.maxReconnectDelayMs ?? 30_000;
     this.#reconnectDelayMs = this.#firstReconnectDelayMs;
     this.#open = options.openEventSource ?? ((url) => new EventSource(url));
