@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { ProductDto } from './dto/product.dto';
 import type { StockChange, StockEventsService } from './stock-events.service';
+import { type DeflatedParts, deflateParts, gzipOf } from './gzip-page';
 import { isoTimestamp } from './timestamps';
 
 /**
@@ -66,6 +67,8 @@ export interface CataloguePage {
   /** `","total":N,"limit":L,"offset":O}` */
   tail: Buffer;
   etag: string;
+  /** Head and tail deflated, made on the first gzip answer of the page. */
+  deflated?: DeflatedParts;
 }
 
 /** A weak ETag of what a page shows (all but `serverTime`): a digest of its JSON. */
@@ -85,9 +88,16 @@ export function cataloguePage(
   return { head: Buffer.from(head), tail: Buffer.from(tail), etag: pageEtag(head, tail) };
 }
 
-/** The page's JSON at `now`, as JSON.stringify would write `{ items, serverTime, ... }`. */
-export const pageBody = (page: CataloguePage, now = new Date()): Buffer =>
-  Buffer.concat([page.head, Buffer.from(now.toISOString()), page.tail]);
+/**
+ * The page's JSON at `now`, as JSON.stringify would write `{ items, serverTime, ... }`, and
+ * its gzip, made from parts compressed once (gzip-page.ts).
+ */
+export function pageBody(page: CataloguePage, now = new Date()) {
+  const clock = Buffer.from(now.toISOString());
+  const body = Buffer.concat([page.head, clock, page.tail]);
+  const gzip = () => gzipOf((page.deflated ??= deflateParts(page.head, page.tail)), clock, body);
+  return { body, gzip };
+}
 
 /**
  * The whole catalogue in memory, kept fresh by the stock feed, so that a view of it touches no

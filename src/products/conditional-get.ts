@@ -1,6 +1,9 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiOkResponse, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { COMPRESSION_THRESHOLD_BYTES } from '../app/delivery';
+import { acceptsGzip } from './gzip-page';
 
 /**
  * Revalidated reads: the catalogue's answers carry a weak ETag of what they show and
@@ -46,17 +49,42 @@ export function ifNoneMatchHolds(header: string | undefined, etag: string): bool
   });
 }
 
-/** Sends `json` (built only when needed) with its ETag, or 304 when If-None-Match holds. */
+/** A JSON answer, and optionally a way to gzip it cheaper than compressing it whole. */
+export interface Answer {
+  body: Buffer;
+  gzip?: () => Buffer;
+}
+
+/**
+ * Sends the answer (built only when needed) with its ETag, or 304 when If-None-Match holds. An
+ * answer with its own gzip goes out gzipped to a client that takes gzip; any other is left to
+ * the general compression (app/delivery.ts).
+ */
 export function sendRevalidated(
   reply: FastifyReply,
-  ifNoneMatch: string | undefined,
+  headers: IncomingHttpHeaders,
   etag: string,
-  json: () => Buffer,
+  answer: () => Answer,
 ): void {
   void reply.header('etag', etag).header('cache-control', 'no-cache');
-  if (ifNoneMatchHolds(ifNoneMatch, etag)) {
+  if (ifNoneMatchHolds(headers['if-none-match'], etag)) {
     void reply.status(304).send();
     return;
   }
-  void reply.status(200).type('application/json; charset=utf-8').send(json());
+  const { body, gzip } = answer();
+  void reply.status(200).type('application/json; charset=utf-8');
+  if (
+    gzip &&
+    body.length >= COMPRESSION_THRESHOLD_BYTES &&
+    headers['x-no-compression'] === undefined &&
+    acceptsGzip(headers['accept-encoding'])
+  ) {
+    const vary = reply.getHeader('vary');
+    void reply
+      .header('content-encoding', 'gzip')
+      .header('vary', vary ? `${String(vary)}, accept-encoding` : 'accept-encoding')
+      .send(gzip());
+    return;
+  }
+  void reply.send(body);
 }

@@ -12,6 +12,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiUuidParams, WithoutDatabase } from '../common/openapi';
 import { AdminGuard } from './admin.guard';
@@ -44,11 +45,11 @@ export class ProductsController {
   @ApiRevalidated(ProductPageDto)
   async list(
     @Query() query: ListProductsQuery,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers() headers: IncomingHttpHeaders,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const page = await this.products.list(query.limit, query.offset);
-    sendRevalidated(reply, ifNoneMatch, page.etag, () => pageBody(page));
+    sendRevalidated(reply, headers, page.etag, () => pageBody(page));
   }
 
   /**
@@ -84,11 +85,11 @@ export class ProductsController {
   @ApiRevalidated(ProductDto)
   async get(
     @Param('id', uuidParam('id')) id: string,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers() headers: IncomingHttpHeaders,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const product = await this.products.get(id);
-    sendRevalidated(reply, ifNoneMatch, product.etag, () => product.body);
+    sendRevalidated(reply, headers, product.etag, () => ({ body: product.body }));
   }
 
   /** Adds a product to the catalogue (admin). */
