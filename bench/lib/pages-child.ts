@@ -176,6 +176,7 @@ async function stats(command: { since: number; deadlineMs: number; group?: strin
   while (watch && live().some((p) => p.seenAt === undefined) && now() < until) await sleep(20);
   const open = live();
   const considered = mine.filter((p) => p.status === 200);
+  const seenAt = considered.map((p) => p.seenAt).filter((t): t is number => t !== undefined);
   const staleness = considered
     .filter((p) => p.seenAt !== undefined)
     .map((p) => Math.max(0, (p.seenAt ?? 0) - command.since))
@@ -199,6 +200,9 @@ async function stats(command: { since: number; deadlineMs: number; group?: strin
           p50Ms: Math.round(percentile(staleness, 0.5)),
           p99Ms: Math.round(percentile(staleness, 0.99)),
           maxMs: Math.round(staleness[staleness.length - 1] ?? 0),
+          // From the first page that showed it to the last: meaningful even when the answers to
+          // the purchases came late, after the pages had already shown sold out.
+          spreadMs: seenAt.length ? Math.round(Math.max(...seenAt) - Math.min(...seenAt)) : 0,
           deadlineMs: command.deadlineMs,
         }
       : undefined,

@@ -29,6 +29,8 @@ export interface PagesSeen {
     p50Ms: number;
     p99Ms: number;
     maxMs: number;
+    /** From the first page that showed the final stock to the last. */
+    spreadMs: number;
     deadlineMs: number;
   };
 }

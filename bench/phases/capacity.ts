@@ -28,7 +28,7 @@ export async function idlePages(ctx: BenchContext): Promise<SaleDayResults['idle
     // A few requests first, so that the baseline is a process that has served, not a cold one.
     await steadyLoad({ baseUrl: service.url, path: '/products', connections: 10, durationMs: 500 });
     const before = await processMemory(service.pid);
-    const opened = await pages.open([service.url], count, 300, 50);
+    const opened = await pages.open([service.url], count, 200, 50);
     await sleep(2000);
     const cpuBefore = (await service.cpuMs()) ?? 0;
     await sleep(3000);

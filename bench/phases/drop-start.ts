@@ -59,9 +59,11 @@ export async function dropStart(
     let lastSaleAt = 0;
     let overloaded = 0;
     let retried = 0;
+    let unitsAsked = 0;
     const purchase = async (i: number) => {
       await sleep(Math.random() * CLICK_SPREAD_MS);
       const quantity = i % 3 === 0 ? 2 : 1;
+      unitsAsked += quantity;
       const body = JSON.stringify({
         productId,
         quantity,
@@ -167,6 +169,7 @@ export async function dropStart(
       maxPerCustomer: DROP_PER_CUSTOMER,
       unitsSold: Number(units.units ?? 0),
       unitsAnswered: sold,
+      unitsAsked,
       stockLeft: units.stock,
       mostUnitsOfOneCustomer: Number(units.worst ?? 0),
       answers: statuses,
@@ -195,7 +198,7 @@ export async function dropStart(
       `drop (${options.label}): ${result.pages} pages; sold ${result.unitsSold}/${DROP_UNITS} ` +
         `(stock left ${result.stockLeft}), most per customer ${result.mostUnitsOfOneCustomer}, ` +
         `answers ${JSON.stringify(statuses)}, retried ${retried}, purchase p99 ` +
-        `${result.purchaseLatency.p99Ms} ms; sold out seen p99 ${s?.p99Ms} ms max ${s?.maxMs} ms ` +
+        `${result.purchaseLatency.p99Ms} ms; sold out seen p99 ${s?.p99Ms} ms max ${s?.maxMs} ms spread ${s?.spreadMs} ms ` +
         `never ${s?.never}; visitors ${visitorsAnswered}/${count} p99 ${result.visitorLatency.p99Ms} ms, ` +
         `streams ${streams.connected}/${count}; CPU pages ${result.cpuPercent.pages}% buyers+visitors ` +
         `${result.cpuPercent.buyersAndVisitors}%; listen queue overflows ${result.listenOverflows}` +

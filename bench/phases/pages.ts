@@ -146,9 +146,19 @@ export async function pagesOpen(
       await pages.closeAll().catch(() => undefined);
       pages.stop();
     }
+    await settle(services);
     rounds.push(await round1(ctx, kind, services, undefined, undefined, name(4, false)));
   }
   return { rounds, summary: summarise(rounds) };
+}
+
+/** Waits (up to 10 s) until the services have let go of the closed pages' sockets. */
+async function settle(services: RunningProcess[]): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await Promise.all(services.map((s) => processMemory(s.pid)));
+    if (open.every((m) => !m || m.descriptors < 500)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function summarise(rounds: PagesRound[]): PagesSummary[] {

@@ -267,10 +267,10 @@ function saleDayTargets(d: SaleDayResults, targets: Target[], failures: string[]
       drop.purchaseLatency.p99Ms <= 2000,
     );
     add(
-      `${what}: every page shows sold out after the last sale (p99 / max; missed)`,
+      `${what}: every page shows sold out after the last sale (max after the last 201; first to last page; missed)`,
       '≤ 1 s, none missed',
-      seen ? `${seen.p99Ms} / ${seen.maxMs} ms; ${seen.never} missed` : 'n/a',
-      !!seen && seen.maxMs <= 1000 && seen.never === 0,
+      seen ? `${seen.maxMs} ms; ${seen.spreadMs} ms; ${seen.never} missed` : 'n/a',
+      !!seen && seen.maxMs <= 1000 && seen.spreadMs <= 1000 && seen.never === 0,
     );
     add(
       `${what}: new visitors (GET / and GET /products) answered, p99`,
@@ -278,8 +278,14 @@ function saleDayTargets(d: SaleDayResults, targets: Target[], failures: string[]
       `${int(drop.visitorsAnswered)}/${int(drop.visitors)}, ${drop.visitorLatency.p99Ms} ms`,
       drop.visitorLatency.p99Ms <= 1000 && drop.visitorsAnswered === drop.visitors,
     );
-    if (drop.unitsSold !== drop.units) {
-      failures.push(`${what}: sold ${drop.unitsSold} units of ${drop.units}`);
+    // Fewer pages than the drop needs (a small --pages) cannot sell it out; more units never.
+    if (
+      drop.unitsSold > drop.units ||
+      (drop.unitsSold < drop.units && drop.unitsAsked >= drop.units)
+    ) {
+      failures.push(
+        `${what}: sold ${drop.unitsSold} units of ${drop.units} (${drop.unitsAsked} asked for)`,
+      );
     }
     if (drop.mostUnitsOfOneCustomer > drop.maxPerCustomer) {
       failures.push(

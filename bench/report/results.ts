@@ -178,6 +178,8 @@ export interface DropStart {
   unitsSold: number;
   /** Units of the purchases answered 201. */
   unitsAnswered: number;
+  /** Units the pages asked for: when fewer than `units` (few pages), the drop cannot sell out. */
+  unitsAsked: number;
   stockLeft: number;
   mostUnitsOfOneCustomer: number;
   /** Every answer to a purchase, by status and code. */

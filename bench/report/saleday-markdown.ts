@@ -98,14 +98,15 @@ export function renderSaleDay(d: SaleDayResults): string[] {
     lines.push(
       `### Drop start: ${int(d.drops[0].units)} units, ${d.drops[0].maxPerCustomer} per customer, ${int(d.pages)} pages click within 1 s, as many new visitors within 2 s`,
       '',
-      '| drop | pages | units sold | most of one customer | answers | 5xx | purchase p50 / p99 ms | sold out seen p99 / max ms (missed) | visitors answered | visitors p99 ms | visitor streams | listen queue overflows |',
-      '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|',
+      '| drop | pages | units sold | most of one customer | answers | 5xx | purchase p50 / p99 ms | sold out seen p99 / max ms after the last 201 (missed) | first to last page | visitors answered | visitors p99 ms | visitor streams | listen queue overflows |',
+      '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...d.drops.map((x) => {
         const s = x.soldOutSeen;
         return (
           `| ${x.label} | ${int(x.pages)} | **${int(x.unitsSold)}** | ${x.mostUnitsOfOneCustomer} | ` +
           `${statuses(x.answers)} | ${x.serverErrors} | ${x.purchaseLatency.p50Ms} / ${x.purchaseLatency.p99Ms} | ` +
-          `${s ? `${s.p99Ms} / ${s.maxMs} (${s.never})` : '–'} | ${int(x.visitorsAnswered)}/${int(x.visitors)} | ` +
+          `${s ? `${s.p99Ms} / ${s.maxMs} (${s.never})` : '–'} | ${s ? `${s.spreadMs} ms` : '–'} | ` +
+          `${int(x.visitorsAnswered)}/${int(x.visitors)} | ` +
           `${x.visitorLatency.p99Ms} | ${int(x.visitorStreams.connected)} | ${x.listenOverflows ?? '–'} |`
         );
       }),
@@ -115,7 +116,9 @@ export function renderSaleDay(d: SaleDayResults): string[] {
         'same key. A visitor loads `/`, then GET /products on one connection, then opens the stream. ' +
         "Listen queue overflows are the kernel's count (TcpExt ListenOverflows, machine-wide) of " +
         'connections dropped meanwhile because a listen queue was full: each costs its client a ' +
-        'SYN retransmit (1 s, then 2, 4 ...).',
+        'SYN retransmit (1 s, then 2, 4 ...). Sold out seen counts from the answer to the last ' +
+        'purchase answered 201 (0 when the pages showed it before that answer arrived), and from ' +
+        'the first page that showed it to the last.',
       '',
     );
   }
