@@ -244,8 +244,8 @@ describe('delivery: compression and caching', () => {
     expect(plain.headers['content-encoding']).toBeUndefined();
     // The answer depends on Accept-Encoding even when this client asked for none.
     expect(varies(plain)).toBe(true);
-    // As before: API answers carry no caching instructions.
-    expect(plain.headers['cache-control']).toBeUndefined();
+    // The catalogue is revalidated by its ETag, never served from a cache unasked.
+    expect(plain.headers['cache-control']).toBe('no-cache');
 
     for (const encoding of ['br', 'gzip']) {
       const answer = await send(t.baseUrl, path, { headers: { 'accept-encoding': encoding } });
