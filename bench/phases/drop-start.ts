@@ -14,6 +14,7 @@ import type { RunningProcess } from '../lib/processes.ts';
 import { round, summarise } from '../lib/stats.ts';
 import type { DropStart } from '../report/results.ts';
 import type { BenchContext } from './context.ts';
+import { sampleMemory } from './pages.ts';
 
 export const DROP_UNITS = 500;
 export const DROP_PER_CUSTOMER = 2;
@@ -50,6 +51,7 @@ export async function dropStart(
     await sleep(Math.max(0, startsAt - Date.now()));
     const pagesCpuBefore = await pages.cpuMs();
     const overflowsBefore = await listenOverflows();
+    const stopSampling = services.map((s) => sampleMemory(s.pid));
     const ownCpuBefore = process.cpuUsage();
 
     const answers: number[] = [];
@@ -143,6 +145,7 @@ export async function dropStart(
     ]);
     const own = process.cpuUsage(ownCpuBefore);
     const overflowsAfter = await listenOverflows();
+    const peaks = await Promise.all(stopSampling.map((stop) => stop()));
     const durationMs = wallClock() - startsAt;
     const streams = await visitorStreams;
     const seen = await pages.stats(lastSaleAt || wallClock(), 5000, 'pages');
@@ -188,6 +191,7 @@ export async function dropStart(
         buyersAndVisitors: round(((own.user + own.system) / 1000 / durationMs) * 100),
       },
       errorSamples: samples,
+      servicePeak: peaks.filter((m) => m !== undefined),
       listenOverflows:
         overflowsBefore === undefined || overflowsAfter === undefined
           ? undefined
@@ -201,7 +205,8 @@ export async function dropStart(
         `${result.purchaseLatency.p99Ms} ms; sold out seen p99 ${s?.p99Ms} ms max ${s?.maxMs} ms spread ${s?.spreadMs} ms ` +
         `never ${s?.never}; visitors ${visitorsAnswered}/${count} p99 ${result.visitorLatency.p99Ms} ms, ` +
         `streams ${streams.connected}/${count}; CPU pages ${result.cpuPercent.pages}% buyers+visitors ` +
-        `${result.cpuPercent.buyersAndVisitors}%; listen queue overflows ${result.listenOverflows}` +
+        `${result.cpuPercent.buyersAndVisitors}%; listen queue overflows ${result.listenOverflows}; service peak ` +
+        `${result.servicePeak.map((m) => `${m.rssMB} MB / ${m.descriptors} fds`).join(', ')}` +
         (samples.length ? `; samples: ${samples.join(' | ').slice(0, 400)}` : ''),
     );
     return result;

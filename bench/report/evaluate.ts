@@ -260,6 +260,13 @@ function saleDayTargets(d: SaleDayResults, targets: Target[], failures: string[]
       drop.mostUnitsOfOneCustomer <= drop.maxPerCustomer,
     );
     add(`${what}: 5xx answers`, '0', int(drop.serverErrors), drop.serverErrors === 0);
+    const unanswered = drop.answers['0'] ?? 0;
+    add(
+      `${what}: clicks without an answer (connection refused, reset or timed out)`,
+      '0',
+      int(unanswered),
+      unanswered === 0,
+    );
     add(
       `${what}: purchase answers, p99`,
       '≤ 2 s',

@@ -197,6 +197,8 @@ export interface DropStart {
   durationMs: number;
   cpuPercent: { pages: number; buyersAndVisitors: number };
   errorSamples: string[];
+  /** Each service process's highest RSS and open descriptors during the drop. */
+  servicePeak: ProcessMemory[];
   /** Connections the kernel dropped from a full listen queue meanwhile (machine-wide). */
   listenOverflows?: number;
 }

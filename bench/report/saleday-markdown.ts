@@ -98,8 +98,8 @@ export function renderSaleDay(d: SaleDayResults): string[] {
     lines.push(
       `### Drop start: ${int(d.drops[0].units)} units, ${d.drops[0].maxPerCustomer} per customer, ${int(d.pages)} pages click within 1 s, as many new visitors within 2 s`,
       '',
-      '| drop | pages | units sold | most of one customer | answers | 5xx | purchase p50 / p99 ms | sold out seen p99 / max ms after the last 201 (missed) | first to last page | visitors answered | visitors p99 ms | visitor streams | listen queue overflows |',
-      '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      '| drop | pages | units sold | most of one customer | answers | 5xx | purchase p50 / p99 ms | sold out seen p99 / max ms after the last 201 (missed) | first to last page | visitors answered | visitors p99 ms | visitor streams | listen queue overflows | service peak RSS / fds |',
+      '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...d.drops.map((x) => {
         const s = x.soldOutSeen;
         return (
@@ -107,7 +107,7 @@ export function renderSaleDay(d: SaleDayResults): string[] {
           `${statuses(x.answers)} | ${x.serverErrors} | ${x.purchaseLatency.p50Ms} / ${x.purchaseLatency.p99Ms} | ` +
           `${s ? `${s.p99Ms} / ${s.maxMs} (${s.never})` : '–'} | ${s ? `${s.spreadMs} ms` : '–'} | ` +
           `${int(x.visitorsAnswered)}/${int(x.visitors)} | ` +
-          `${x.visitorLatency.p99Ms} | ${int(x.visitorStreams.connected)} | ${x.listenOverflows ?? '–'} |`
+          `${x.visitorLatency.p99Ms} | ${int(x.visitorStreams.connected)} | ${x.listenOverflows ?? '–'} | ${mem(x.servicePeak)} |`
         );
       }),
       '',
