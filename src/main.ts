@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createApp } from './app/app';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './app/embedded-postgres';
+import {
+  type EmbeddedDatabase,
+  EmbeddedDatabaseError,
+  startEmbeddedPostgres,
+} from './app/embedded-postgres';
 import { createLogger, PinoLoggerService } from './app/logging';
 import { ConfigError, loadConfig } from './common/config';
+import { redactPasswords } from './common/database/database-url';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
 
@@ -81,14 +86,28 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  logger.log(`Store API listening on ${await started.getUrl()}`);
+  const base = (await started.getUrl()).replace(/\/$/, '');
+  const data = database.dataDir ? relativeToHere(database.dataDir) : 'DATABASE_URL';
+  logger.log(`Flash Store ready: storefront ${base}/, API docs ${base}/docs, data in ${data}`);
+}
+
+/** A folder as the person who started the service would type it. */
+function relativeToHere(dir: string): string {
+  const relativePath = relative(process.cwd(), dir);
+  return relativePath && !relativePath.startsWith('..') ? relativePath : dir;
+}
+
+/** Why the start failed, as a sentence: never a bare `undefined`, never a password. */
+function startFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof EmbeddedDatabaseError) return error.message;
+  const detail =
+    error instanceof Error
+      ? (error.stack ?? error.message)
+      : `an unexpected ${error === undefined ? 'failure with no reason given' : String(error)}`;
+  return `Flash Store could not start: ${redactPasswords(detail)}`;
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
+  console.error(startFailure(error));
   process.exit(1);
 });
