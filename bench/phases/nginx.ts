@@ -43,9 +43,11 @@ export async function startNginx(
       [
         'daemon off;',
         'worker_processes 2;',
+        // As far as the hard limit goes (setrlimit past it is refused here, even as root).
         'worker_rlimit_nofile 20000;',
         `pid ${join(scratch, 'nginx.pid')};`,
         `error_log ${join(scratch, 'error.log')} warn;`,
+        // Each page and each request in flight holds two connections (client and upstream).
         'events { worker_connections 19000; }',
         'http {',
         '  access_log off;',
@@ -87,6 +89,15 @@ export async function startNginx(
           child.kill('SIGQUIT');
           await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
         }
+        // What nginx complained of (502s say why here), before its folder goes.
+        const errors = await readFile(join(scratch, 'error.log'), 'utf8').catch(() => '');
+        const kinds = new Set(
+          errors
+            .split('\n')
+            .map((l) => l.replace(/^.*?\[\w+\] [\d#*: ]+/, '').replace(/, client:.*$/, '')),
+        );
+        kinds.delete('');
+        if (kinds.size > 0) ctx.log(`nginx error.log: ${[...kinds].slice(0, 4).join(' | ')}`);
         await rm(scratch, { recursive: true, force: true });
       },
     };
