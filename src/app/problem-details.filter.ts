@@ -31,7 +31,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 /**
  * Logs a 5xx through the request's own logger, so the line carries its `reqId` (the id the
  * client got in `x-request-id` and in the problem body). An unavailable database is expected
- * weather, logged as a warning without a stack; anything else is a bug, logged with its stack.
+ * weather, logged as a warning without a stack; a shed request (OVERLOADED, by the thousand under
+ * a herd) as info; anything else is a bug, logged with its stack.
  */
 function logServerError(
   request: FastifyRequest,
@@ -43,6 +44,8 @@ function logServerError(
   const message = redactPasswords(error instanceof Error ? error.message : String(error));
   if (code === 'DATABASE_UNAVAILABLE') {
     request.log.warn({ code, status, error: message }, 'database unavailable');
+  } else if (code === 'OVERLOADED') {
+    request.log.info({ code, status }, message);
   } else {
     request.log.error(
       { code, status, err: error instanceof Error ? error : { message } },
