@@ -13,6 +13,8 @@ import { ConfigError, loadConfig } from './common/config';
 import { redactPasswords } from './common/database/database-url';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
+/** Connections waiting to be accepted; the kernel caps it (net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
 
 /**
  * A promise nobody handled is a bug to log, not a reason to stop serving: every instance would
@@ -49,7 +51,8 @@ async function bootstrap(): Promise<void> {
   let app: NestFastifyApplication | undefined;
   try {
     app = await createApp(config, database.url);
-    await app.listen({ port: config.PORT, host: config.HOST });
+    // A drop's herd connects in the same second: Node's default backlog (511) overflows first.
+    await app.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG });
   } catch (error) {
     // Leave nothing behind: an embedded PostgreSQL left running would hold its data folder.
     await undo(logger, [database.stop, ...(app ? [() => app!.close()] : [])]);
