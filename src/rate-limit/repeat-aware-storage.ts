@@ -54,6 +54,14 @@ export function judge(
   return { replay: false, blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
 }
 
+/** A verdict in the form of ThrottlerStorage's contract; the guard itself calls attempt(). */
+const asIncrement = ({ blocked, retryAfterSeconds }: Verdict): Awaited<Increment> => ({
+  totalHits: 0,
+  timeToExpire: 0,
+  isBlocked: blocked,
+  timeToBlockExpire: retryAfterSeconds,
+});
+
 const NOT_COUNTED: Verdict = { replay: true, blocked: false, retryAfterSeconds: 0 };
 
 /** A client's counter: which fixed window `current` belongs to, and the counts. */
@@ -113,16 +121,8 @@ export class MemoryThrottlerStorage implements CheckoutLimitStorage {
     }
   }
 
-  /** For ThrottlerStorage's contract; the guard calls attempt(). */
   async increment(key: string, ttl: number, limit: number): Increment {
-    const verdict = await this.attempt(key, undefined, ttl, limit);
-    const seconds = verdict.retryAfterSeconds;
-    return {
-      totalHits: 0,
-      timeToExpire: 0,
-      isBlocked: verdict.blocked,
-      timeToBlockExpire: seconds,
-    };
+    return asIncrement(await this.attempt(key, undefined, ttl, limit));
   }
 
   private sweep(now: number, window: number): void {
@@ -202,14 +202,7 @@ export class RedisThrottlerStorage implements CheckoutLimitStorage, OnModuleDest
   }
 
   async increment(key: string, ttl: number, limit: number): Increment {
-    const verdict = await this.attempt(key, undefined, ttl, limit);
-    const seconds = verdict.retryAfterSeconds;
-    return {
-      totalHits: 0,
-      timeToExpire: 0,
-      isBlocked: verdict.blocked,
-      timeToBlockExpire: seconds,
-    };
+    return asIncrement(await this.attempt(key, undefined, ttl, limit));
   }
 
   onModuleDestroy(): void {
