@@ -46,9 +46,11 @@ export function take(product: ProductOnSale, quantity: number): void {
 
 /**
  * The drop's rules, in the order a shopper can act on them: an email where the product is
- * limited per customer, the sale window at `now`, then the limit, counted across the customer's
- * orders (`bought` is what they bought of it before). What refuses the purchase of `quantity`
- * units, or undefined when these rules allow it; the stock is `shortage`'s.
+ * limited per customer, the sale window at `now`, then the limit: first on the request alone
+ * (more than `limit` units is refused without `remaining`, whatever the email bought, so that
+ * the answer tells nothing of anyone's orders), then counted across the customer's orders
+ * (`bought` is what they bought of it before). What refuses the purchase of `quantity` units, or
+ * undefined when these rules allow it; the stock is `shortage`'s.
  */
 export function saleRefusal(
   product: ProductOnSale,
@@ -60,6 +62,7 @@ export function saleRefusal(
   if (limit !== null && !customer.email) return new EmailRequiredError(id, limit);
   if (saleStartsAt && now < saleStartsAt) return new SaleNotStartedError(id, saleStartsAt, now);
   if (saleEndsAt && now >= saleEndsAt) return new SaleEndedError(id, saleEndsAt);
+  if (limit !== null && quantity > limit) return new PurchaseLimitReachedError(id, limit);
   if (limit !== null && customer.bought + quantity > limit) {
     return new PurchaseLimitReachedError(id, limit, Math.max(0, limit - customer.bought));
   }

@@ -58,14 +58,21 @@ export class EmailRequiredError extends DomainError {
   }
 }
 
+/**
+ * A purchase beyond a product's limit per customer. `remaining` is given only when the purchase
+ * would fit the limit on its own (`quantity <= limit`) and the customer's earlier orders leave
+ * less: a purchase of more than the limit is refused without it, the same for every email.
+ */
 export class PurchaseLimitReachedError extends DomainError {
-  constructor(productId: string, limit: number, remaining: number) {
+  constructor(productId: string, limit: number, remaining?: number) {
     super(
       'PURCHASE_LIMIT_REACHED',
-      remaining === 0
-        ? `Product ${productId} is limited to ${limit} per customer, and this customer has bought them all.`
-        : `Product ${productId} is limited to ${limit} per customer; this customer can buy ${remaining} more.`,
-      { productId, limit, remaining },
+      remaining === undefined
+        ? `Product ${productId} is limited to ${limit} per customer; no purchase can hold more.`
+        : remaining === 0
+          ? `Product ${productId} is limited to ${limit} per customer, and this customer has bought them all.`
+          : `Product ${productId} is limited to ${limit} per customer; this customer can buy ${remaining} more.`,
+      remaining === undefined ? { productId, limit } : { productId, limit, remaining },
     );
   }
 }

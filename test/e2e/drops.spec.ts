@@ -276,6 +276,52 @@ describe('drops', () => {
       }
       expect(await unitsSold(product.id)).toEqual({ units: 3, orders: 2 });
     });
+    // Issue 20, item 5: each of these spellings used to be a new customer, buying again.
+    it('takes only plain local@domain addresses: the rest is 400 and buys nothing', async () => {
+      const product = await createProduct(a.baseUrl, { stock: 100, maxPerCustomer: 1 });
+      const served = await buy(a, { productId: product.id, email: 'ann@example.com' });
+      expect(served.response?.status).toBe(201);
+      for (const email of [
+        'ann@example.com.',
+        '"ann"@example.com',
+        'ann(c)@example.com',
+        '+ann@example.com',
+        'ann@[127.0.0.1]',
+        'ann@example..com',
+        '.ann@example.com',
+        'ann.@example.com',
+        'an..n@example.com',
+        'ann@-example.com',
+        'ann@example-.com',
+        `ann@${'x'.repeat(64)}.com`,
+        'ann\\@example.com',
+      ]) {
+        expectProblem(await buy(a, { productId: product.id, email }), 400, 'VALIDATION_FAILED');
+      }
+      expect(await unitsSold(product.id)).toEqual({ units: 1, orders: 1 });
+    });
+
+    // Issue 20, item 6: the answer to a purchase that could never fit must not depend on who
+    // the email is, or it tells a stranger what that email bought.
+    it('more units than the limit: the same 409 for every email, without `remaining`', async () => {
+      const product = await createProduct(a.baseUrl, { stock: 100, maxPerCustomer: 1 });
+      const served = await buy(a, { productId: product.id, email: 'dee@example.com' });
+      expect(served.response?.status).toBe(201);
+      const refusals = [];
+      for (const email of ['dee@example.com', 'Dee+x@example.com', 'nobody@example.com']) {
+        const problem = expectProblem(
+          await buy(a, { productId: product.id, quantity: 2, email }),
+          409,
+          'PURCHASE_LIMIT_REACHED',
+        );
+        expect(problem).not.toHaveProperty('remaining');
+        refusals.push({ ...problem, requestId: undefined, instance: undefined });
+      }
+      expect(refusals[0]).toMatchObject({ productId: product.id, limit: 1 });
+      expect(refusals[1]).toEqual(refusals[0]);
+      expect(refusals[2]).toEqual(refusals[0]);
+      expect(await unitsSold(product.id)).toEqual({ units: 1, orders: 1 });
+    });
   });
 
   describe('a cart holding a limited product', () => {

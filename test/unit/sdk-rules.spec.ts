@@ -1,5 +1,5 @@
 import * as sdk from '../../client/sdk/src/index';
-import { customerKey } from '../../src/orders/customer-email';
+import { customerKey, EMAIL_PATTERN, MAX_EMAIL_LENGTH } from '../../src/orders/customer-email';
 import { MAX_QUANTITY } from '../../src/orders/order.errors';
 import { type ProductOnSale, saleRefusal, shortage } from '../../src/products/product-sale';
 
@@ -18,6 +18,44 @@ describe("the SDK's rules equal the service's", () => {
     'ann.lee@example.co.uk',
   ])('customerKey(%j)', (email) => {
     expect(sdk.customerKey(email)).toBe(customerKey(email));
+  });
+
+  // What checkout takes (the DTO's pattern and length) and what the SDK's isEmail says agree.
+  const serverTakes = (email: string) =>
+    email.length <= MAX_EMAIL_LENGTH && new RegExp(EMAIL_PATTERN).test(email);
+  it.each([
+    ['ann@example.com', true],
+    ['  Ann.Lee+drop@Example.COM ', true],
+    ['ann.lee@example.co.uk', true],
+    ["o'brien_x%y-z@mail-1.example.com", true],
+    ['ann+@example.com', true],
+    ['a@b.co', true],
+    [`${'a'.repeat(64)}@example.com`, true],
+    [`ann@${'x'.repeat(63)}.com`, true],
+    ['ann@example.com.', false],
+    ['"ann"@example.com', false],
+    ['ann(c)@example.com', false],
+    ['+ann@example.com', false],
+    ['ann@[127.0.0.1]', false],
+    ['ann@example..com', false],
+    ['.ann@example.com', false],
+    ['ann.@example.com', false],
+    ['an..n@example.com', false],
+    ['ann@.example.com', false],
+    ['ann@-example.com', false],
+    ['ann@example-.com', false],
+    ['ann@example', false],
+    ['a@b@example.com', false],
+    ['ann\\@example.com', false],
+    ['ann @example.com', false],
+    ['ann@exa mple.com', false],
+    ['ann@exämple.com', false],
+    [`${'a'.repeat(65)}@example.com`, false],
+    [`ann@${'x'.repeat(64)}.com`, false],
+    [`ann@${'x.'.repeat(125)}com`, false],
+  ])('isEmail(%j) is %s, as checkout takes it', (email, valid) => {
+    expect(serverTakes(email)).toBe(valid);
+    expect(sdk.isEmail(email)).toBe(valid);
   });
 
   it('MAX_QUANTITY', () => {
@@ -46,7 +84,7 @@ describe("the SDK's rules equal the service's", () => {
       moments.flatMap((now) =>
         [undefined, '', 'ann@example.com'].flatMap((email) =>
           [0, 1, 2].flatMap((bought) =>
-            [1, 2].map((quantity) => ({ window, maxPerCustomer, now, email, bought, quantity })),
+            [1, 2, 3].map((quantity) => ({ window, maxPerCustomer, now, email, bought, quantity })),
           ),
         ),
       ),

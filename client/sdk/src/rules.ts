@@ -4,9 +4,13 @@ import type { CartDto, StockShortageDto } from './generated/types.gen.js';
 
 /**
  * What checkout takes as a customer's `email`: the pattern and length of `CheckoutDto.email` in
- * the API's document (a test keeps them equal). Spaces around the address are allowed.
+ * the API's document (a test keeps them equal). A plain `local@domain`: a local part of at most
+ * 64 letters, digits and `_ % ' + - .` (no leading `+`, no leading, trailing or doubled dot), a
+ * domain of two or more labels of letters, digits and inner hyphens (1 to 63 each, no trailing
+ * dot). Spaces around the address are allowed.
  */
-export const EMAIL_PATTERN = '^\\s*[!-?A-~]{1,64}@[!-?A-~]+\\.[!-?A-~]+\\s*$';
+export const EMAIL_PATTERN =
+  "^\\s*(?=[^@]{1,64}@)[A-Za-z0-9_%'-][A-Za-z0-9_%'+-]*(?:\\.[A-Za-z0-9_%'+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\\s*$";
 export const MAX_EMAIL_LENGTH = 254;
 const email = new RegExp(EMAIL_PATTERN);
 
@@ -78,13 +82,15 @@ export type SaleRefusal =
   | { code: 'EMAIL_REQUIRED'; productId: string; limit: number }
   | { code: 'SALE_NOT_STARTED'; productId: string; startsAt: string; retryAfterSeconds: number }
   | { code: 'SALE_ENDED'; productId: string; endsAt: string }
-  | { code: 'PURCHASE_LIMIT_REACHED'; productId: string; limit: number; remaining: number };
+  | { code: 'PURCHASE_LIMIT_REACHED'; productId: string; limit: number; remaining?: number };
 
 /**
  * The drop's rules, in the order a shopper can act on them: an email where the product is
- * limited per customer, the sale window at `now` (ms, the service's clock), then the limit,
- * counted across the customer's orders (`bought`: units of it they bought before). What refuses
- * buying `quantity` units, or undefined when these rules allow it; the stock is `shortage`'s.
+ * limited per customer, the sale window at `now` (ms, the service's clock), then the limit:
+ * first on the request alone (more than `limit` units is refused without `remaining`, whatever
+ * the email bought), then counted across the customer's orders (`bought`: units of it they
+ * bought before, and `remaining` what is left). What refuses buying `quantity` units, or
+ * undefined when these rules allow it; the stock is `shortage`'s.
  */
 export function saleRefusal(
   product: Drop,
@@ -107,6 +113,9 @@ export function saleRefusal(
   if (phase === 'ended') {
     const endsAt = new Date(time(product.saleEndsAt)!).toISOString();
     return { code: 'SALE_ENDED', productId, endsAt };
+  }
+  if (limit !== null && quantity > limit) {
+    return { code: 'PURCHASE_LIMIT_REACHED', productId, limit };
   }
   if (limit !== null && customer.bought + quantity > limit) {
     const remaining = Math.max(0, limit - customer.bought);

@@ -490,9 +490,16 @@ export type SetCartItemDto = {
 export type CheckoutDto = {
   /**
    * The customer's email, kept on the order. Required for a product limited per customer
-   * (`maxPerCustomer`), whose limit counts every order of the same customer: emails are
-   * compared trimmed, in lower case, and without a `+tag` in the local part
-   * (`Ann+sale@Example.com` is `ann@example.com`).
+   * (`maxPerCustomer`), whose limit counts every order of the same customer.
+   *
+   * What is taken: a plain `local@domain` of at most 254 characters (spaces around it are
+   * trimmed). The local part: at most 64 letters, digits and `_ % ' + - .`, not starting with
+   * `+`, with no leading, trailing or doubled dot. The domain: two or more labels of letters,
+   * digits and inner hyphens, 1 to 63 each, joined by dots, with no trailing dot. Quoted local
+   * parts, comments, address literals (`[127.0.0.1]`) and anything else: 400 VALIDATION_FAILED.
+   *
+   * Who the customer is: the email trimmed, in lower case, and without a `+tag` in the local
+   * part (`Ann+sale@Example.com` is `ann@example.com`); dots are kept.
    */
   email?: string;
   productId: string;
@@ -534,9 +541,16 @@ export type OrderDto = {
 export type CheckoutCartDto = {
   /**
    * The customer's email, kept on the order. Required for a product limited per customer
-   * (`maxPerCustomer`), whose limit counts every order of the same customer: emails are
-   * compared trimmed, in lower case, and without a `+tag` in the local part
-   * (`Ann+sale@Example.com` is `ann@example.com`).
+   * (`maxPerCustomer`), whose limit counts every order of the same customer.
+   *
+   * What is taken: a plain `local@domain` of at most 254 characters (spaces around it are
+   * trimmed). The local part: at most 64 letters, digits and `_ % ' + - .`, not starting with
+   * `+`, with no leading, trailing or doubled dot. The domain: two or more labels of letters,
+   * digits and inner hyphens, 1 to 63 each, joined by dots, with no trailing dot. Quoted local
+   * parts, comments, address literals (`[127.0.0.1]`) and anything else: 400 VALIDATION_FAILED.
+   *
+   * Who the customer is: the email trimmed, in lower case, and without a `+tag` in the local
+   * part (`Ann+sale@Example.com` is `ann@example.com`); dots are kept.
    */
   email?: string;
 };

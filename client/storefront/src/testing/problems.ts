@@ -141,6 +141,9 @@ function refusalDetail(refusal: SaleRefusal): string {
     case 'SALE_ENDED':
       return `The sale of product ${refusal.productId} ended at ${refusal.endsAt}.`;
     case 'PURCHASE_LIMIT_REACHED':
+      if (refusal.remaining === undefined) {
+        return `${product} is limited to ${refusal.limit} per customer; no purchase can hold more.`;
+      }
       return refusal.remaining === 0
         ? `${product} is limited to ${refusal.limit} per customer, and this customer has bought them all.`
         : `${product} is limited to ${refusal.limit} per customer; this customer can buy ${refusal.remaining} more.`;
