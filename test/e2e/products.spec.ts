@@ -8,6 +8,7 @@ import {
 } from '../../client/sdk/src/index';
 import { createProduct, expectProblem, startTestApp, type TestApp } from '../support/app';
 import { fingerprint } from '../support/database';
+import { readFileSync } from 'node:fs';
 
 describe('products', () => {
   let t: TestApp;
@@ -152,5 +153,45 @@ describe('products', () => {
     expect(sold.response?.status).toBe(201);
     const after = await getProduct({ client: t.shopper, path: { id: product.id } });
     expect(after.data).toMatchObject({ stock: 0 });
+  });
+
+  it('imageUrl takes an http(s) URL or a path on this service, nothing in between', async () => {
+    const product = await createProduct(t.baseUrl);
+    const document = JSON.parse(readFileSync('openapi/openapi.json', 'utf8'));
+    const documented = ['CreateProductDto', 'UpdateProductDto'].map(
+      (name) => new RegExp(document.components.schemas[name].properties.imageUrl.pattern, 'u'),
+    );
+    // Both would load from another host: a scheme-relative URL, and one browsers read as such.
+    for (const imageUrl of [
+      '//evil.example/t.gif',
+      '/\\evil.example/t.gif',
+      'https:///evil.example',
+    ]) {
+      const before = await fingerprint(t.db);
+      const refused = await updateProduct({
+        client: t.admin,
+        path: { id: product.id },
+        body: { version: product.version, imageUrl },
+      });
+      expectProblem(refused, 400, 'VALIDATION_FAILED');
+      expect(await fingerprint(t.db)).toEqual(before);
+      for (const pattern of documented)
+        expect({ imageUrl, ok: pattern.test(imageUrl) }).toEqual({ imageUrl, ok: false });
+    }
+    let version = product.version;
+    for (const imageUrl of [
+      '/images/t.gif',
+      'https://cdn.example/t.gif',
+      'http://cdn.example/t.gif',
+    ]) {
+      const accepted = await updateProduct({
+        client: t.admin,
+        path: { id: product.id },
+        body: { version, imageUrl },
+      });
+      expect(accepted.data).toMatchObject({ imageUrl });
+      version = accepted.data!.version;
+      for (const pattern of documented) expect(pattern.test(imageUrl)).toBe(true);
+    }
   });
 });

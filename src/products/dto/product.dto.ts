@@ -29,8 +29,12 @@ const IsCurrencyCode = () =>
   IsIn(CURRENCY_CODES, { message: '$property must be an ISO 4217 code in upper case, e.g. USD' });
 const text = { pattern: STORABLE_TEXT_PATTERN } as const;
 
-/** An absolute http(s) URL, or a path on this service; visible ASCII only. */
-export const IMAGE_URL_PATTERN = '^(?:https?://|/)[!-~]+$';
+/**
+ * An absolute http(s) URL, or a path on this service; visible ASCII only. After the scheme's `//`
+ * or the path's `/` comes neither `/` nor `\`: browsers read `//host/x` and `/\host/x` as
+ * another host's address.
+ */
+export const IMAGE_URL_PATTERN = '^(?:https?://|/)[!-.0-\\[\\]-~][!-~]*$';
 const nullable = { nullable: true } as const;
 /** Optional, and null clears it. */
 const IsClearable = () => ValidateIf((_object, value) => value !== undefined && value !== null);
@@ -80,14 +84,17 @@ class DropFieldsDto {
   compareAtPriceCents?: number | null;
 
   /**
-   * The product's picture: an absolute http(s) URL, or a path on this service. Null: none.
+   * The product's picture: an absolute http(s) URL, or a path on this service (`/` then neither
+   * `/` nor `\`: `//host/x` and `/\host/x` are refused, as browsers load them from another host).
+   * Null: none.
    * @example "/images/products/tee-classic.svg"
    */
   @ApiPropertyOptional({ pattern: IMAGE_URL_PATTERN, maxLength: 2048, ...nullable })
   @IsClearable()
   @IsString()
   @Matches(new RegExp(IMAGE_URL_PATTERN), {
-    message: 'imageUrl must be an http(s) URL or a path starting with /',
+    message:
+      'imageUrl must be an http(s) URL or a path on this service (one / then neither / nor \\)',
   })
   @MaxLength(2048)
   imageUrl?: string | null;

@@ -367,7 +367,9 @@ export type CreateProductDto = {
    */
   compareAtPriceCents?: number | null;
   /**
-   * The product's picture: an absolute http(s) URL, or a path on this service. Null: none.
+   * The product's picture: an absolute http(s) URL, or a path on this service (`/` then neither
+   * `/` nor `\`: `//host/x` and `/\host/x` are refused, as browsers load them from another host).
+   * Null: none.
    */
   imageUrl?: string | null;
   name: string;
@@ -410,7 +412,9 @@ export type UpdateProductDto = {
    */
   compareAtPriceCents?: number | null;
   /**
-   * The product's picture: an absolute http(s) URL, or a path on this service. Null: none.
+   * The product's picture: an absolute http(s) URL, or a path on this service (`/` then neither
+   * `/` nor `\`: `//host/x` and `/\host/x` are refused, as browsers load them from another host).
+   * Null: none.
    */
   imageUrl?: string | null;
   /**
