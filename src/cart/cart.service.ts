@@ -1,17 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppConfig } from '../common/config';
 import { Coalescer, type Outcome } from '../common/coalescer';
 import { anyOf, recordsOf } from '../common/database/list-parameters';
-import { DomainError, NotFoundError } from '../common/errors';
+import { DomainError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { Product } from '../products/product.entity';
 import { currencyMismatch } from '../orders/order.errors';
 import { type ProductOnSale, readProductsOnSale } from '../products/product-sale';
 import { Cart, CartItem, CartStatus } from './cart.entity';
 import { CartCheckedOutError } from './cart.errors';
-import type { CartDto, CartLineInput } from './dto/cart.dto';
+import { type CartDto, type CartLineInput, MAX_CART_LINES } from './dto/cart.dto';
 
 /** What a cart line shows of its product. */
 type LineProduct = Omit<ProductOnSale, 'version'>;
@@ -53,8 +53,14 @@ const toCartDto = (cart: Cart, products: Map<string, LineProduct>): CartDto =>
 /** New carts created in one transaction at most. */
 const MAX_CARTS_PER_BATCH = 500;
 
+/** How often abandoned carts are looked for, and how many one statement deletes at most. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+const SWEEP_BATCH = 1_000;
+
 @Injectable()
-export class CartService {
+export class CartService implements OnModuleInit, OnModuleDestroy {
+  private sweeper?: NodeJS.Timeout;
+  private readonly retentionHours: number;
   /**
    * New carts are written in batches, like purchases: a sale's shoppers fill carts by the
    * thousand, and one transaction with multi-row inserts costs far less than one per cart.
@@ -65,6 +71,7 @@ export class CartService {
     private readonly em: EntityManager,
     config: AppConfig,
   ) {
+    this.retentionHours = config.CART_RETENTION_HOURS;
     this.creations = new Coalescer((batch) => this.createBatch(batch), {
       maxBatch: MAX_CARTS_PER_BATCH,
       maxInFlight: config.BATCHES_IN_FLIGHT,
@@ -159,11 +166,52 @@ export class CartService {
         ...cart.items.getItems().map((item) => products.get(item.product.id)!),
       ]);
       if (mismatch) throw mismatch;
+      if (cart.items.length >= MAX_CART_LINES) {
+        throw new ValidationFailedError([
+          { field: 'productId', message: `a cart holds at most ${MAX_CART_LINES} lines` },
+        ]);
+      }
       cart.items.add(new CartItem(cart, em.getReference(Product, productId), quantity));
     }
     cart.touch();
     await em.flush();
     return toCartDto(cart, products);
+  }
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(
+      () => void this.sweepAbandoned().catch(() => undefined),
+      SWEEP_INTERVAL_MS,
+    );
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /**
+   * Deletes open carts unchanged for CART_RETENTION_HOURS (their lines go with them), in batches
+   * so that no statement holds many rows; a cart being changed meanwhile is skipped, not waited
+   * for. Checked-out carts stay: their orders refer to them. Answers how many were deleted.
+   */
+  async sweepAbandoned(): Promise<number> {
+    const connection = this.em.fork().getConnection();
+    let deleted = 0;
+    for (;;) {
+      const rows = await connection.execute<{ id: string }[]>(
+        `delete from carts where id in (
+           select id from carts
+            where status = 'open' and updated_at < now() - make_interval(hours => ?)
+            limit ? for update skip locked)
+         returning id`,
+        [this.retentionHours, SWEEP_BATCH],
+      );
+      deleted += rows.length;
+      if (rows.length < SWEEP_BATCH) break;
+    }
+    if (deleted > 0) new Logger('Cart').log(`Deleted ${deleted} abandoned carts`);
+    return deleted;
   }
 
   private async load(em: EntityManager, id: string): Promise<Cart> {

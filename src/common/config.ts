@@ -165,6 +165,26 @@ export class AppConfig {
   RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
 
   /**
+   * New carts one client (as the checkout limit tells clients apart) may create per minute, across
+   * all instances when REDIS_URL is set; 0: no limit.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_CARTS_PER_MINUTE = 60;
+
+  /**
+   * Open carts not changed for this many hours are deleted by a periodic sweep; carts checked out
+   * stay, as their orders refer to them.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  CART_RETENTION_HOURS = 72;
+
+  /**
    * The checkout limit counts an IPv6 client by its network of this many bits: a host commonly
    * holds a whole /64, and would otherwise get a budget per address.
    */

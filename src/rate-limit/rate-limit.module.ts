@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../common/config';
+import { CartCreationLimitGuard } from './cart-creation-limit.guard';
 import { CHECKOUT_THROTTLER, CheckoutRateLimitGuard } from './checkout-rate-limit.guard';
 import { clientIdentity } from './client-identity';
 import { MemoryThrottlerStorage, RedisThrottlerStorage } from './repeat-aware-storage';
@@ -29,7 +30,7 @@ const WINDOW_MS = 60_000;
       }),
     }),
   ],
-  providers: [CheckoutRateLimitGuard],
-  exports: [CheckoutRateLimitGuard, ThrottlerModule],
+  providers: [CheckoutRateLimitGuard, CartCreationLimitGuard],
+  exports: [CheckoutRateLimitGuard, CartCreationLimitGuard, ThrottlerModule],
 })
 export class RateLimitModule {}

@@ -16,6 +16,8 @@ import {
   type TestApp,
 } from '../support/app';
 import { fingerprint, soldOf, storedProduct } from '../support/database';
+import { CartService } from '../../src/cart/cart.service';
+import { MAX_CART_LINES } from '../../src/cart/dto/cart.dto';
 
 describe('cart', () => {
   let t: TestApp;
@@ -366,5 +368,53 @@ describe('cart', () => {
     });
     expect(fetched.data).toEqual(order.data);
     expect(new Date(fetched.data!.createdAt).getTime()).not.toBeNaN();
+  });
+
+  it('PUT refuses a line beyond the cart limit with 400 VALIDATION_FAILED, and changes nothing', async () => {
+    const products = [];
+    for (let i = 0; i <= MAX_CART_LINES; i++) products.push(await createProduct(t.baseUrl));
+    const full = await createCart(
+      t.baseUrl,
+      products.slice(0, MAX_CART_LINES).map((product) => ({ productId: product.id, quantity: 1 })),
+    );
+    const before = await fingerprint(t.db);
+
+    const refused = await put(full.id, products[MAX_CART_LINES].id, 1, full.version);
+    expect(expectProblem(refused, 400, 'VALIDATION_FAILED').errors).toEqual([
+      { field: 'productId', message: expect.stringContaining(`${MAX_CART_LINES} lines`) },
+    ]);
+    expect(await fingerprint(t.db)).toEqual(before);
+
+    // A full cart's lines can still change.
+    const changed = await put(full.id, products[0].id, 2, full.version);
+    expect(changed.response?.status).toBe(200);
+    expect(changed.data?.items).toHaveLength(MAX_CART_LINES);
+  });
+
+  it('the sweep deletes open carts unchanged past the retention, and keeps checked-out and fresh ones', async () => {
+    const product = await createProduct(t.baseUrl, { stock: 5 });
+    const line = [{ productId: product.id, quantity: 1 }];
+    const abandoned = await createCart(t.baseUrl, line);
+    const checkedOut = await createCart(t.baseUrl, line);
+    expect((await checkOut(checkedOut.id)).response?.status).toBe(201);
+    const fresh = await createCart(t.baseUrl, line);
+    // Default retention: 72 hours.
+    await t.db.query(
+      `update carts set updated_at = now() - interval '73 hours' where id = any($1::uuid[])`,
+      [[abandoned.id, checkedOut.id]],
+    );
+
+    await t.app.get(CartService).sweepAbandoned();
+
+    expect(await storedCart(abandoned.id)).toBeUndefined();
+    const [{ n }] = await t.db.query<{ n: string }>(
+      'select count(*) as n from cart_items where cart_id = $1',
+      [abandoned.id],
+    );
+    expect(Number(n)).toBe(0);
+    expect(await storedCart(checkedOut.id)).toMatchObject({ status: 'checked_out' });
+    expect(await ordersOfCart(checkedOut.id)).toBe(1);
+    expect(await storedCart(fresh.id)).toMatchObject({ status: 'open' });
+    expect((await readCart(fresh.id))?.items).toHaveLength(1);
   });
 });

@@ -153,7 +153,9 @@ export const updateProduct = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Creates a cart, optionally with its first lines.
+ * Creates a cart, optionally with its first lines. Limited per client
+ * (RATE_LIMIT_CARTS_PER_MINUTE): past it, 429 RATE_LIMITED with Retry-After, and no cart.
+ * An open cart unchanged for CART_RETENTION_HOURS is deleted.
  */
 export const createCart = <ThrowOnError extends boolean = false>(
   options: Options<CreateCartData, ThrowOnError>,
@@ -181,7 +183,8 @@ export const getCart = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Sets a line's quantity; 0 removes the line. Refused with 409 when `version` is stale.
+ * Sets a line's quantity; 0 removes the line. Refused with 409 when `version` is stale, and
+ * with 400 VALIDATION_FAILED (field `productId`) when it would add a line beyond the cart's 100.
  */
 export const setCartItem = <ThrowOnError extends boolean = false>(
   options: Options<SetCartItemData, ThrowOnError>,

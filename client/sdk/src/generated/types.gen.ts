@@ -829,6 +829,12 @@ export type CreateCartErrors = {
     code: 'CURRENCY_MISMATCH';
   };
   /**
+   * Problem details; `code` is one of RATE_LIMITED.
+   */
+  429: ProblemDetailsDto & {
+    code: 'RATE_LIMITED';
+  };
+  /**
    * Problem details; `code` is one of DATABASE_UNAVAILABLE.
    */
   503: ProblemDetailsDto & {
