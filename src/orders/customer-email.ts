@@ -1,14 +1,14 @@
 /**
  * A customer's email as checkout takes it: a plain `local@domain`, at most 254 characters, with
- * spaces around it allowed (and trimmed). The local part is at most 64 letters, digits and
- * `_ % ' + - .`, not starting with `+` (the `+tag` rule below would leave it empty) and without
+ * spaces around it allowed (and trimmed). The local part is letters, digits and `_ % ' + - .`,
+ * not starting with `+` (the `+tag` rule below would leave it empty) and without
  * a leading, trailing or doubled dot; the domain is two or more dot-separated labels of letters,
  * digits and inner hyphens, 1 to 63 each, without a trailing dot. Quoted local parts, comments,
  * address literals (`[127.0.0.1]`) and empty labels are refused: each was one more way to spell
  * a customer who had already bought.
  */
 export const EMAIL_PATTERN =
-  "^\\s*(?=[^@]{1,64}@)[A-Za-z0-9_%'-][A-Za-z0-9_%'+-]*(?:\\.[A-Za-z0-9_%'+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\\s*$";
+  "^\\s*[A-Za-z0-9_%'-][A-Za-z0-9_%'+-]*(?:\\.[A-Za-z0-9_%'+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\\s*$";
 export const MAX_EMAIL_LENGTH = 254;
 
 /**

@@ -50,7 +50,7 @@ describe("the SDK's rules equal the service's", () => {
     ['ann @example.com', false],
     ['ann@exa mple.com', false],
     ['ann@exämple.com', false],
-    [`${'a'.repeat(65)}@example.com`, false],
+    [`${'a'.repeat(65)}@example.com`, true],
     [`ann@${'x'.repeat(64)}.com`, false],
     [`ann@${'x.'.repeat(125)}com`, false],
   ])('isEmail(%j) is %s, as checkout takes it', (email, valid) => {

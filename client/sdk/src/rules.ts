@@ -4,13 +4,13 @@ import type { CartDto, StockShortageDto } from './generated/types.gen.js';
 
 /**
  * What checkout takes as a customer's `email`: the pattern and length of `CheckoutDto.email` in
- * the API's document (a test keeps them equal). A plain `local@domain`: a local part of at most
- * 64 letters, digits and `_ % ' + - .` (no leading `+`, no leading, trailing or doubled dot), a
+ * the API's document (a test keeps them equal). A plain `local@domain`: a local part of
+ * letters, digits and `_ % ' + - .` (no leading `+`, no leading, trailing or doubled dot), a
  * domain of two or more labels of letters, digits and inner hyphens (1 to 63 each, no trailing
  * dot). Spaces around the address are allowed.
  */
 export const EMAIL_PATTERN =
-  "^\\s*(?=[^@]{1,64}@)[A-Za-z0-9_%'-][A-Za-z0-9_%'+-]*(?:\\.[A-Za-z0-9_%'+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\\s*$";
+  "^\\s*[A-Za-z0-9_%'-][A-Za-z0-9_%'+-]*(?:\\.[A-Za-z0-9_%'+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\\s*$";
 export const MAX_EMAIL_LENGTH = 254;
 const email = new RegExp(EMAIL_PATTERN);
 

@@ -497,7 +497,7 @@ export type CheckoutDto = {
    * (`maxPerCustomer`), whose limit counts every order of the same customer.
    *
    * What is taken: a plain `local@domain` of at most 254 characters (spaces around it are
-   * trimmed). The local part: at most 64 letters, digits and `_ % ' + - .`, not starting with
+   * trimmed). The local part: letters, digits and `_ % ' + - .`, not starting with
    * `+`, with no leading, trailing or doubled dot. The domain: two or more labels of letters,
    * digits and inner hyphens, 1 to 63 each, joined by dots, with no trailing dot. Quoted local
    * parts, comments, address literals (`[127.0.0.1]`) and anything else: 400 VALIDATION_FAILED.
@@ -548,7 +548,7 @@ export type CheckoutCartDto = {
    * (`maxPerCustomer`), whose limit counts every order of the same customer.
    *
    * What is taken: a plain `local@domain` of at most 254 characters (spaces around it are
-   * trimmed). The local part: at most 64 letters, digits and `_ % ' + - .`, not starting with
+   * trimmed). The local part: letters, digits and `_ % ' + - .`, not starting with
    * `+`, with no leading, trailing or doubled dot. The domain: two or more labels of letters,
    * digits and inner hyphens, 1 to 63 each, joined by dots, with no trailing dot. Quoted local
    * parts, comments, address literals (`[127.0.0.1]`) and anything else: 400 VALIDATION_FAILED.
