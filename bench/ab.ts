@@ -89,7 +89,7 @@ try {
                 ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `ab-${runId}-${name}:` }
                 : {}),
             }
-          : { RATE_LIMIT_CHECKOUT_PER_MINUTE: '0' }),
+          : { RATE_LIMIT_CHECKOUT_PER_MINUTE: '0', RATE_LIMIT_CARTS_PER_MINUTE: '0' }),
         ...env,
       },
     });

@@ -83,6 +83,7 @@ export async function createContext(setup: {
         // The bare path: every shopper of these sales comes from 127.0.0.1, so the per-client
         // checkout limit would stop them. The purchases as sent run on services with it on.
         RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+        RATE_LIMIT_CARTS_PER_MINUTE: '0',
         REDIS_URL: '',
         ...(options.poolSize ? { DB_POOL_SIZE: String(options.poolSize) } : {}),
         // For profiling, e.g. BENCH_SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".

@@ -53,7 +53,12 @@ export async function saleDay(ctx: BenchContext): Promise<SaleDayResults> {
     // still holds, by email). Without nginx, the pair trusts the bench's X-Forwarded-For.
     const proxied = await startNginxOrNot(ctx);
     const env = proxied.nginx
-      ? { ...STREAMS_ROOM, TRUST_PROXY: '127.0.0.1', RATE_LIMIT_CHECKOUT_PER_MINUTE: '0' }
+      ? {
+          ...STREAMS_ROOM,
+          TRUST_PROXY: '127.0.0.1',
+          RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+          RATE_LIMIT_CARTS_PER_MINUTE: '0',
+        }
       : keyedEnv;
     const pair = [
       await ctx.startService('saleday-two-1', env),

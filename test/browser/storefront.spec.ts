@@ -41,7 +41,11 @@ describeInBrowser('storefront in Chromium against the real service', () => {
     outDir = await mkdtemp(join(tmpdir(), 'storefront-'));
     [, browser] = await Promise.all([buildStorefront(outDir), launchBrowser()]);
     t = await startTestApp({
-      env: { STOREFRONT_DIR: outDir, RATE_LIMIT_CHECKOUT_PER_MINUTE: '0' },
+      env: {
+        STOREFRONT_DIR: outDir,
+        RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+        RATE_LIMIT_CARTS_PER_MINUTE: '0',
+      },
     });
     otherShopper = createStoreClient({ baseUrl: t.baseUrl });
     admin = createStoreClient({ baseUrl: t.baseUrl, adminToken: ADMIN_TOKEN });

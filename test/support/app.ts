@@ -32,6 +32,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SEED_DEMO_DATA: 'false',
     // The concurrency tests buy far faster than any one shopper; rate-limit.spec.ts turns it on.
     RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+    RATE_LIMIT_CARTS_PER_MINUTE: '0',
     ...options.env,
   });
   const app = await createApp(config, db.url, { silent: true });

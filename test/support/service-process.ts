@@ -37,6 +37,7 @@ export async function spawnService(
       ADMIN_TOKEN,
       SEED_DEMO_DATA: 'false',
       RATE_LIMIT_CHECKOUT_PER_MINUTE: '0',
+      RATE_LIMIT_CARTS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
       ...env,
     },
