@@ -59,7 +59,10 @@ export class ProblemDetailsDto {
   /** With EMAIL_REQUIRED and PURCHASE_LIMIT_REACHED: units one customer may buy in all. @example 2 */
   @ApiPropertyOptional({ type: 'integer' })
   limit?: number;
-  /** With PURCHASE_LIMIT_REACHED: units this customer may still buy. @example 0 */
+  /**
+   * With PURCHASE_LIMIT_REACHED: units this customer may still buy; absent when the quantity asked
+   * for is past the limit on its own (then the answer is the same for every email). @example 0
+   */
   @ApiPropertyOptional({ type: 'integer' })
   remaining?: number;
   /** With RATE_LIMITED, OVERLOADED, DATABASE_UNAVAILABLE and SALE_NOT_STARTED: when to try again, as in Retry-After. @example 12 */

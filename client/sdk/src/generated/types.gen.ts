@@ -83,7 +83,8 @@ export type ProblemDetailsDto = {
    */
   limit?: number;
   /**
-   * With PURCHASE_LIMIT_REACHED: units this customer may still buy.
+   * With PURCHASE_LIMIT_REACHED: units this customer may still buy; absent when the quantity asked
+   * for is past the limit on its own (then the answer is the same for every email).
    */
   remaining?: number;
   /**

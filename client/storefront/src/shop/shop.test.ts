@@ -397,6 +397,16 @@ describe('shop', () => {
       expect(order.items[0].quantity).toBe(1);
     });
 
+    it('more than the limit at once: says so without naming what the email bought', async () => {
+      const { store, sneaker, shop } = arrange();
+      await boughtBefore(store, sneaker, 'ann@example.com', 1);
+      const error = await failure(shop.buyNow(sneaker, 3, 'ann@example.com'));
+      expect(error.message).toBe(
+        'Flash Sneaker is limited to 2 per customer; you asked for 3. Nothing was bought.',
+      );
+      expect(error.problem).not.toHaveProperty('remaining');
+    });
+
     it('sends the email trimmed, keeps it on the order, and remembers it', async () => {
       const { store, sneaker, shop } = arrange();
       const order = await shop.buyNow(sneaker, 1, '  ann@example.com \n');

@@ -194,7 +194,11 @@ export function dropRefusalSentence(
     case 'EMAIL_REQUIRED':
       return `${name} is limited to ${limit} per customer, so buying it needs your email.`;
     case 'PURCHASE_LIMIT_REACHED': {
-      const remaining = problem.remaining ?? 0;
+      // No `remaining`: the quantity asked for is past the limit whatever was bought before.
+      if (problem.remaining === undefined) {
+        return `${name} is limited to ${limit} per customer; you asked for ${requested}.`;
+      }
+      const remaining = problem.remaining;
       const bought = Math.max(0, limit - remaining);
       const withEmail = email ? ` with ${email}` : '';
       if (remaining <= 0) {
