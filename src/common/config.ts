@@ -14,10 +14,17 @@ import {
 } from 'class-validator';
 import { isIP } from 'node:net';
 import { databaseUrlProblem } from './database/database-url';
-import { ipv6Groups } from '../rate-limit/client-identity';
+import { ipv6Groups } from './ip-address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+/** An integer variable within [min, max], given as text in the environment. */
+const IntegerIn =
+  (min: number, max: number): PropertyDecorator =>
+  (target, key) => {
+    // In the order stacked decorators run: bottom first.
+    for (const decorate of [Max(max), Min(min), IsInt(), Transform(toInt)]) decorate(target, key);
+  };
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
@@ -81,10 +88,7 @@ export function parseTrustProxy(value: string): false | number | string[] | unde
 
 /** The environment the service reads, validated at boot. */
 export class AppConfig {
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerIn(0, 65535)
   PORT = 3000;
 
   @IsString()
@@ -120,10 +124,7 @@ export class AppConfig {
   @MaxLength(512)
   ADMIN_TOKEN?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IntegerIn(1, 200)
   DB_POOL_SIZE = 10;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -134,10 +135,7 @@ export class AppConfig {
   CORS_ORIGINS = '';
 
   /** Longest time to receive a whole request, in milliseconds. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
+  @IntegerIn(1000, 600_000)
   REQUEST_TIMEOUT_MS = 10_000;
 
   /**
@@ -158,40 +156,28 @@ export class AppConfig {
   TRUST_PROXY = 'false';
 
   /** Checkouts one client (IP address) may attempt per minute, across all instances; 0: no limit. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
+  @IntegerIn(0, 1_000_000)
   RATE_LIMIT_CHECKOUT_PER_MINUTE = 60;
 
   /**
    * New carts one client (as the checkout limit tells clients apart) may create per minute, across
    * all instances when REDIS_URL is set; 0: no limit.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
+  @IntegerIn(0, 1_000_000)
   RATE_LIMIT_CARTS_PER_MINUTE = 60;
 
   /**
    * Open carts not changed for this many hours are deleted by a periodic sweep; carts checked out
    * stay, as their orders refer to them.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
+  @IntegerIn(1, 100_000)
   CART_RETENTION_HOURS = 72;
 
   /**
    * The checkout limit counts an IPv6 client by its network of this many bits: a host commonly
    * holds a whole /64, and would otherwise get a budget per address.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(32)
-  @Max(128)
+  @IntegerIn(32, 128)
   RATE_LIMIT_IPV6_PREFIX = 64;
 
   /** Redis for the checkout limit, shared by every instance; when unset, each process counts alone. */
@@ -204,17 +190,11 @@ export class AppConfig {
   REDIS_KEY_PREFIX = 'flash-store:';
 
   /** Batched writes (purchases; new carts) in flight at once in this process, per kind. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(16)
+  @IntegerIn(1, 16)
   BATCHES_IN_FLIGHT = 1;
 
   /** Writes that may wait for their batch in this process, per kind; past it, 503 OVERLOADED. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerIn(1, 1_000_000)
   BATCH_QUEUE_LIMIT = 10_000;
 
   /**
@@ -222,10 +202,7 @@ export class AppConfig {
    * with Retry-After. Each costs about 10 KB and a file descriptor: the default takes the sale
    * day's 15,000 pages and stays well below a 20,000-descriptor process limit.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerIn(1, 1_000_000)
   EVENT_STREAMS_MAX = 16_000;
 
   /** Apply pending migrations at start-up (instances wait for each other on an advisory lock). */
